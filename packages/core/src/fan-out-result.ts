@@ -1,0 +1,239 @@
+/**
+ * The result of fanning out a batch of presence updates, in grouped form: recipients that
+ * receive the same states form one group sharing one state list. Views that materialize a
+ * per-user `Map` are provided for callers who want them (the compatibility surface); the
+ * grouped form is what makes delivery cheap.
+ *
+ * @example
+ * ```ts
+ * const result = await router.fanOut(states);
+ * for (const group of result.groups) deliver(group.userIds, group.states);
+ * for (const [server, dest] of result.remote) federation.send(server, dest.states);
+ * result.toMap(); // Map<userId, UserPresenceState[]>, built on demand
+ * ```
+ * @module
+ */
+import { type Grouping, sourcesOfGroup } from './recipient-grouping.ts';
+import { LOCAL_SERVER, type UserInterner } from './user-interner.ts';
+import type { UserPresenceState } from './user-presence-state.ts';
+
+/** Local recipients that receive the same states. */
+export interface RecipientGroup {
+  /** Interned user integers of the members (see {@link FanOutResult.userIdOf}). */
+  readonly memberIds: Int32Array;
+  /** The members' user IDs. */
+  readonly userIds: readonly string[];
+  /** The states every member receives, each once. Shared by all members: do not mutate. */
+  readonly states: readonly UserPresenceState[];
+}
+
+/** What goes to one remote server over federation. */
+export interface RemoteDestination {
+  readonly serverName: string;
+  /** Users on that server who are recipients. */
+  readonly userIds: readonly string[];
+  /** Local users' states for that server, each once. */
+  readonly states: readonly UserPresenceState[];
+}
+
+/** What {@link FanOutResult} is built from. */
+export interface FanOutParts {
+  readonly interner: UserInterner;
+  readonly grouping: Grouping;
+  /** The batch's states followed by any other state a module returned; indexed by number. */
+  readonly stateList: readonly UserPresenceState[];
+  /** Number of states from the batch itself (a prefix of `stateList`). */
+  readonly batchSize: number;
+  /** Whether each state in `stateList` belongs to a local user. */
+  readonly localState: Uint8Array;
+  /** State indices delivered by each source. */
+  readonly sourceStates: readonly (readonly number[])[];
+}
+
+class LazyGroup implements RecipientGroup {
+  readonly memberIds: Int32Array;
+  readonly #result: FanOutResult;
+  readonly #group: number;
+  #userIds: readonly string[] | undefined;
+
+  constructor(result: FanOutResult, group: number, memberIds: Int32Array) {
+    this.#result = result;
+    this.#group = group;
+    this.memberIds = memberIds;
+  }
+
+  get userIds(): readonly string[] {
+    if (this.#userIds === undefined) {
+      const ids = new Array<string>(this.memberIds.length);
+      for (let i = 0; i < ids.length; i++)
+        ids[i] = this.#result.userIdOf(this.memberIds[i] as number);
+      this.#userIds = ids;
+    }
+    return this.#userIds;
+  }
+
+  get states(): readonly UserPresenceState[] {
+    return this.#result.statesOfGroup(this.#group);
+  }
+}
+
+/** A fanned-out batch: grouped local recipients and per-server remote destinations. */
+export class FanOutResult {
+  /** The batch as routed: the latest state of each user, in first-seen order. */
+  readonly states: readonly UserPresenceState[];
+  readonly #parts: FanOutParts;
+  readonly #groupStates = new Map<number, readonly UserPresenceState[]>();
+  #stateStamp: Int32Array | undefined;
+  #stamp = 0;
+  #groups: readonly RecipientGroup[] | undefined;
+  #groupOfRecipient: Map<number, number> | undefined;
+  #remote: ReadonlyMap<string, RemoteDestination> | undefined;
+
+  constructor(parts: FanOutParts) {
+    this.#parts = parts;
+    this.states = parts.stateList.slice(0, parts.batchSize);
+  }
+
+  /** The grouping itself, for consumers that work on integers. */
+  get grouping(): Grouping {
+    return this.#parts.grouping;
+  }
+
+  /** The user ID of an interned integer. */
+  userIdOf(id: number): string {
+    return this.#parts.interner.userIdOf(id);
+  }
+
+  /** Groups of local recipients (groups with no local member are left out). */
+  get groups(): readonly RecipientGroup[] {
+    if (this.#groups === undefined) this.#groups = this.#buildGroups();
+    return this.#groups;
+  }
+
+  /** Number of local recipients. */
+  get recipientCount(): number {
+    let count = 0;
+    for (const group of this.groups) count += group.memberIds.length;
+    return count;
+  }
+
+  /** Number of (local recipient, state) deliveries. */
+  get deliveryCount(): number {
+    let count = 0;
+    for (const group of this.groups) count += group.memberIds.length * group.states.length;
+    return count;
+  }
+
+  /** The states a local user receives (empty when none). */
+  statesFor(userId: string): readonly UserPresenceState[] {
+    const id = this.#parts.interner.lookup(userId);
+    if (id === undefined || !this.#parts.interner.isLocal(id)) return [];
+    if (this.#groupOfRecipient === undefined) {
+      const map = new Map<number, number>();
+      const { recipients, recipientGroup } = this.#parts.grouping;
+      for (let i = 0; i < recipients.length; i++)
+        map.set(recipients[i] as number, recipientGroup[i] as number);
+      this.#groupOfRecipient = map;
+    }
+    const group = this.#groupOfRecipient.get(id);
+    return group === undefined ? [] : this.statesOfGroup(group);
+  }
+
+  /** Materializes `userId -> states` for every local recipient. */
+  toMap(): Map<string, readonly UserPresenceState[]> {
+    const map = new Map<string, readonly UserPresenceState[]>();
+    for (const group of this.groups) {
+      const states = group.states;
+      for (const userId of group.userIds) map.set(userId, states);
+    }
+    return map;
+  }
+
+  /** Remote destinations by server name; only local users' states are sent over federation. */
+  get remote(): ReadonlyMap<string, RemoteDestination> {
+    if (this.#remote === undefined) this.#remote = this.#buildRemote();
+    return this.#remote;
+  }
+
+  /** The deduplicated states of a group (cached). */
+  statesOfGroup(group: number): readonly UserPresenceState[] {
+    let states = this.#groupStates.get(group);
+    if (states === undefined) {
+      states = this.#collect(sourcesOfGroup(this.#parts.grouping, group), false);
+      this.#groupStates.set(group, states);
+    }
+    return states;
+  }
+
+  #collect(sources: Iterable<number>, localOnly: boolean): UserPresenceState[] {
+    const { stateList, sourceStates, localState } = this.#parts;
+    if (this.#stateStamp === undefined) this.#stateStamp = new Int32Array(stateList.length);
+    const stampOf = this.#stateStamp;
+    const stamp = ++this.#stamp;
+    const out: number[] = [];
+    for (const source of sources) {
+      for (const s of sourceStates[source] as readonly number[]) {
+        if (stampOf[s] === stamp || (localOnly && localState[s] === 0)) continue;
+        stampOf[s] = stamp;
+        out.push(s);
+      }
+    }
+    out.sort((a, b) => a - b);
+    return out.map((s) => stateList[s] as UserPresenceState);
+  }
+
+  #buildGroups(): RecipientGroup[] {
+    const { grouping, interner } = this.#parts;
+    const { recipients, recipientGroup, groupCount } = grouping;
+    const counts = new Int32Array(groupCount + 1);
+    for (let i = 0; i < recipients.length; i++) {
+      if (interner.serverIndexOf(recipients[i] as number) === LOCAL_SERVER) {
+        counts[(recipientGroup[i] as number) + 1]!++;
+      }
+    }
+    for (let g = 0; g < groupCount; g++) counts[g + 1]! += counts[g] as number;
+    const members = new Int32Array(counts[groupCount] as number);
+    const fill = counts.slice(0, groupCount);
+    for (let i = 0; i < recipients.length; i++) {
+      const m = recipients[i] as number;
+      if (interner.serverIndexOf(m) === LOCAL_SERVER)
+        members[fill[recipientGroup[i] as number]!++] = m;
+    }
+    const groups: RecipientGroup[] = [];
+    for (let g = 1; g < groupCount; g++) {
+      const start = counts[g] as number;
+      const end = counts[g + 1] as number;
+      if (end > start) groups.push(new LazyGroup(this, g, members.subarray(start, end)));
+    }
+    return groups;
+  }
+
+  #buildRemote(): Map<string, RemoteDestination> {
+    const { grouping, interner } = this.#parts;
+    const { recipients, recipientGroup } = grouping;
+    const byServer = new Map<number, { users: string[]; groups: Set<number> }>();
+    for (let i = 0; i < recipients.length; i++) {
+      const m = recipients[i] as number;
+      const server = interner.serverIndexOf(m);
+      if (server === LOCAL_SERVER) continue;
+      let entry = byServer.get(server);
+      if (entry === undefined) {
+        entry = { users: [], groups: new Set() };
+        byServer.set(server, entry);
+      }
+      entry.users.push(interner.userIdOf(m));
+      entry.groups.add(recipientGroup[i] as number);
+    }
+    const remote = new Map<string, RemoteDestination>();
+    for (const [server, entry] of byServer) {
+      const sources = new Set<number>();
+      for (const group of entry.groups)
+        for (const s of sourcesOfGroup(grouping, group)) sources.add(s);
+      const states = this.#collect(sources, true);
+      if (states.length === 0) continue;
+      const serverName = interner.serverNameAt(server);
+      remote.set(serverName, { serverName, userIds: entry.users, states });
+    }
+    return remote;
+  }
+}

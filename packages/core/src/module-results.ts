@@ -1,0 +1,168 @@
+/**
+ * Checking and merging what routing modules return, with Synapse's rules:
+ * - a result that is not a mapping is logged and skipped;
+ * - an entry of the wrong type (key not a string, value not a collection of states) is logged
+ *   and drops the rest of that module's entries;
+ * - a destination that is not a valid user ID (or room ID) is dropped with a warning;
+ * - results are unioned per destination and equal states collapse.
+ *
+ * @example
+ * ```ts
+ * const merged = new DestinationMerger(logger);
+ * merged.addUsers('my_module', await module.getUsersForStates(states));
+ * merged.users; // Map<userId, Set<UserPresenceState>>
+ * ```
+ * @module
+ */
+import { roomIdProblem, userIdProblem } from './identifiers.ts';
+import type { Logger } from './logger.ts';
+import type { DestinationStates } from './router-module.ts';
+import {
+  isUserPresenceStateLike,
+  presenceStateKey,
+  toUserPresenceState,
+  type UserPresenceState,
+  type UserPresenceStateFields,
+} from './user-presence-state.ts';
+
+/** Describes a value for a log line without dumping it whole. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (value instanceof Map) return 'a Map';
+  if (value instanceof Set) return 'a Set';
+  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'no prototype'})`;
+  return `${typeof value} ${JSON.stringify(value)?.slice(0, 80) ?? ''}`.trim();
+}
+
+/** Entries of a module's result mapping, or `undefined` when it is not a mapping. */
+export function mappingEntries(value: unknown): Iterable<[unknown, unknown]> | undefined {
+  if (value instanceof Map) return value.entries();
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (Array.isArray(value) || value instanceof Set) return undefined;
+  if (typeof (value as { then?: unknown }).then === 'function') return undefined;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return undefined;
+  return Object.entries(value);
+}
+
+function isStateCollection(value: unknown): value is Iterable<unknown> {
+  return Array.isArray(value) || value instanceof Set;
+}
+
+/**
+ * Canonical state instances: equal states (by value) map to one instance, so sets of
+ * canonical states collapse equal states by identity.
+ */
+export class StateCanonicalizer {
+  readonly #byInstance = new Map<unknown, UserPresenceState>();
+  readonly #byKey = new Map<string, UserPresenceState>();
+
+  /** Registers `states` as canonical (first wins for equal values). */
+  seed(states: readonly UserPresenceState[]): void {
+    for (const state of states) this.canonical(state);
+  }
+
+  /** The canonical instance equal to `state`. */
+  canonical(state: UserPresenceStateFields): UserPresenceState {
+    let found = this.#byInstance.get(state);
+    if (found !== undefined) return found;
+    const instance = toUserPresenceState(state);
+    const key = presenceStateKey(instance);
+    found = this.#byKey.get(key);
+    if (found === undefined) {
+      found = instance;
+      this.#byKey.set(key, found);
+    }
+    this.#byInstance.set(state, found);
+    return found;
+  }
+}
+
+type DestinationKind = 'user' | 'room';
+
+/** Unions module results per destination user and per destination room. */
+export class DestinationMerger {
+  /** Destination user ID -> canonical states. */
+  readonly users = new Map<string, Set<UserPresenceState>>();
+  /** Destination room ID -> canonical states (to be expanded to the room's joined members). */
+  readonly rooms = new Map<string, Set<UserPresenceState>>();
+  readonly #logger: Logger;
+  readonly #canonical: StateCanonicalizer;
+
+  constructor(logger: Logger, canonical: StateCanonicalizer = new StateCanonicalizer()) {
+    this.#logger = logger;
+    this.#canonical = canonical;
+  }
+
+  /** Merges a `userId -> states` result; returns how many entries were accepted. */
+  addUsers(moduleName: string, result: DestinationStates | unknown): number {
+    return this.#add(moduleName, result, 'user', this.users);
+  }
+
+  /** Merges a `roomId -> states` result; returns how many entries were accepted. */
+  addRooms(moduleName: string, result: DestinationStates | unknown): number {
+    return this.#add(moduleName, result, 'room', this.rooms);
+  }
+
+  #add(
+    moduleName: string,
+    result: unknown,
+    kind: DestinationKind,
+    target: Map<string, Set<UserPresenceState>>,
+  ): number {
+    const entries = mappingEntries(result);
+    if (entries === undefined) {
+      this.#logger.warn(
+        `Routing module ${moduleName} returned ${describeValue(result)} for ${kind} destinations, expected a Map or a plain object; result skipped`,
+        { module: moduleName, kind },
+      );
+      return 0;
+    }
+    let accepted = 0;
+    for (const [key, value] of entries) {
+      if (typeof key !== 'string' || !isStateCollection(value)) {
+        this.#logger.warn(
+          `Routing module ${moduleName} returned an entry of the wrong type (key ${describeValue(key)}, value ${describeValue(value)}); the rest of its ${kind} destinations are dropped`,
+          { module: moduleName, kind },
+        );
+        return accepted;
+      }
+      const states: UserPresenceState[] = [];
+      for (const item of value) {
+        if (!isUserPresenceStateLike(item)) {
+          this.#logger.warn(
+            `Routing module ${moduleName} returned ${describeValue(item)} among the states for ${key}, expected presence states; the rest of its ${kind} destinations are dropped`,
+            { module: moduleName, kind, destination: key },
+          );
+          return accepted;
+        }
+        try {
+          states.push(this.#canonical.canonical(item));
+        } catch (error) {
+          this.#logger.warn(
+            `Routing module ${moduleName} returned an invalid presence state for ${key}; the rest of its ${kind} destinations are dropped`,
+            { module: moduleName, kind, destination: key, error: String(error) },
+          );
+          return accepted;
+        }
+      }
+      const problem = kind === 'user' ? userIdProblem(key) : roomIdProblem(key);
+      if (problem !== undefined) {
+        this.#logger.warn(
+          `Routing module ${moduleName} returned the invalid ${kind} ID ${JSON.stringify(key)} (${problem}); destination dropped`,
+          { module: moduleName, kind, destination: key },
+        );
+        continue;
+      }
+      let set = target.get(key);
+      if (set === undefined) {
+        set = new Set();
+        target.set(key, set);
+      }
+      for (const state of states) set.add(state);
+      accepted++;
+    }
+    return accepted;
+  }
+}

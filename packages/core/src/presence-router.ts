@@ -1,0 +1,408 @@
+/**
+ * `PresenceRouter`: runs the configured routing modules with Synapse's combining rules,
+ * expands room destinations through a {@link MembershipSource}, and fans out batches of
+ * presence updates to every recipient (default routing plus the modules' destinations).
+ *
+ * @example
+ * ```ts
+ * const router = new PresenceRouter({ serverName: 'hs.example', membership, modules: [myModule] });
+ * const destinations = await router.getUsersForStates([userPresenceState('@a:hs.example', { state: 'online' })]);
+ * const interested = await router.getInterestedUsers('@auditor:hs.example'); // Set or ALL_USERS
+ * const fanOut = await router.fanOut(batch); // grouped recipients + remote servers
+ * ```
+ * @module
+ */
+import { MembershipLookupError } from './errors.ts';
+import { FanOutResult } from './fan-out-result.ts';
+import { assertServerName, isValidRoomId, userIdProblem } from './identifiers.ts';
+import { consoleLogger, type Logger } from './logger.ts';
+import type { MembershipSource } from './membership-source.ts';
+import { assertRoutingModule } from './module-registration.ts';
+import { DestinationMerger, describeValue, StateCanonicalizer } from './module-results.ts';
+import { RecipientGrouper, sourcesOfGroup } from './recipient-grouping.ts';
+import { ALL_USERS, type AllUsers, type PresenceRouterModule } from './router-module.ts';
+import { UserInterner } from './user-interner.ts';
+import type { UserPresenceState } from './user-presence-state.ts';
+
+/** Options of {@link PresenceRouter}. */
+export interface PresenceRouterOptions {
+  /** This homeserver's name: users whose IDs end in `:serverName` are local. */
+  readonly serverName: string;
+  /** Where room members come from. */
+  readonly membership: MembershipSource;
+  /** Routing modules, called in this order. */
+  readonly modules?: readonly PresenceRouterModule[];
+  /** Receives warnings (dropped destinations) and errors (failing modules). */
+  readonly logger?: Logger;
+  /** Rooms left out of default routing (Synapse's `exclude_rooms_from_presence`). */
+  readonly excludeRoomsFromPresence?: Iterable<string>;
+}
+
+/** Module destinations before room expansion. */
+export interface RoutedDestinations {
+  /** Destination user -> states (each state once, by value). */
+  readonly users: ReadonlyMap<string, ReadonlySet<UserPresenceState>>;
+  /** Destination room -> states, to go to every joined member. */
+  readonly rooms: ReadonlyMap<string, ReadonlySet<UserPresenceState>>;
+}
+
+interface Source {
+  readonly members: Int32Array;
+  readonly states: number[];
+}
+
+/** Keeps the latest state of each user, in the order users first appear. */
+function latestPerUser(batch: Iterable<UserPresenceState>): UserPresenceState[] {
+  const latest = new Map<string, UserPresenceState>();
+  for (const state of batch) latest.set(state.userId, state);
+  return [...latest.values()];
+}
+
+/** Routes presence with the configured modules; see the module documentation. */
+export class PresenceRouter {
+  readonly serverName: string;
+  readonly #membership: MembershipSource;
+  readonly #modules: readonly PresenceRouterModule[];
+  readonly #names: readonly string[];
+  readonly #logger: Logger;
+  readonly #excluded: ReadonlySet<string>;
+  readonly #interner: UserInterner;
+  readonly #grouper = new RecipientGrouper();
+
+  constructor(options: PresenceRouterOptions) {
+    this.serverName = assertServerName(options.serverName);
+    if (typeof options.membership?.getJoinedMembers !== 'function') {
+      throw new TypeError('PresenceRouter needs a membership source (options.membership)');
+    }
+    this.#membership = options.membership;
+    const modules = options.modules ?? [];
+    this.#names = modules.map((module, i) => PresenceRouter.#nameOf(module, i));
+    modules.forEach((module, i) => {
+      assertRoutingModule(module, this.#names[i] as string);
+    });
+    this.#modules = [...modules];
+    this.#logger = options.logger ?? consoleLogger;
+    this.#excluded = new Set(options.excludeRoomsFromPresence ?? []);
+    this.#interner = new UserInterner(this.serverName);
+  }
+
+  static #nameOf(module: PresenceRouterModule, index: number): string {
+    if (typeof module?.moduleName === 'string') return module.moduleName;
+    const ctor = (module as { constructor?: { name?: string } } | null)?.constructor?.name;
+    return ctor && ctor !== 'Object'
+      ? `${ctor} (routing_modules[${index}])`
+      : `routing_modules[${index}]`;
+  }
+
+  /** The user-ID interner of the hot path (shared with {@link FanOutResult}). */
+  get interner(): UserInterner {
+    return this.#interner;
+  }
+
+  /** Whether a user ID belongs to this server. */
+  isLocalUser(userId: string): boolean {
+    return (
+      userId.endsWith(`:${this.serverName}`) &&
+      userId.indexOf(':') === userId.length - this.serverName.length - 1
+    );
+  }
+
+  /**
+   * Runs every module's write-side callback on the same array of states and unions the
+   * results. Rooms are not expanded. A module that throws or returns the wrong type is
+   * logged and skipped.
+   */
+  async collectDestinations(
+    states: Iterable<UserPresenceState>,
+    canonical: StateCanonicalizer = new StateCanonicalizer(),
+  ): Promise<RoutedDestinations> {
+    const input = Object.freeze([...states]);
+    canonical.seed(input);
+    const merger = new DestinationMerger(this.#logger, canonical);
+    for (let i = 0; i < this.#modules.length; i++) {
+      const module = this.#modules[i] as PresenceRouterModule;
+      const name = this.#names[i] as string;
+      try {
+        if (typeof module.getRoomsAndUsersForStates === 'function') {
+          const result: unknown = await module.getRoomsAndUsersForStates(input);
+          if (!Array.isArray(result) || result.length !== 2) {
+            this.#logger.warn(
+              `Routing module ${name} returned ${describeValue(result)} from getRoomsAndUsersForStates, expected [roomIdsToStates, userIdsToStates]; result skipped`,
+              { module: name },
+            );
+            continue;
+          }
+          merger.addRooms(name, result[0]);
+          merger.addUsers(name, result[1]);
+        } else if (typeof module.getUsersForStates === 'function') {
+          merger.addUsers(name, await module.getUsersForStates(input));
+        }
+      } catch (error) {
+        this.#logger.error(`Routing module ${name} failed while routing states; skipped`, {
+          module: name,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }
+    return { users: merger.users, rooms: merger.rooms };
+  }
+
+  /**
+   * Destination user ID -> the states to send to that user, from every module, with room
+   * destinations expanded to their joined members (rooms this server does not participate
+   * in are dropped with a warning). Users with identical destinations share one `Set`.
+   */
+  async getUsersForStates(
+    states: Iterable<UserPresenceState>,
+  ): Promise<ReadonlyMap<string, ReadonlySet<UserPresenceState>>> {
+    const routed = await this.collectDestinations(states);
+    if (routed.rooms.size === 0) return routed.users;
+    const stateList: UserPresenceState[] = [];
+    const stateIndex = new Map<UserPresenceState, number>();
+    const indexOf = (state: UserPresenceState): number => {
+      let index = stateIndex.get(state);
+      if (index === undefined) {
+        index = stateList.length;
+        stateList.push(state);
+        stateIndex.set(state, index);
+      }
+      return index;
+    };
+    const members = await this.#joinedMembers([...routed.rooms.keys()]);
+    const sources: Source[] = [];
+    for (const [roomId, roomStates] of routed.rooms) {
+      const roomMembers = members.get(roomId);
+      if (roomMembers === undefined) {
+        this.#warnNotParticipating(roomId);
+        continue;
+      }
+      sources.push({
+        members: this.#interner.internMembers(roomMembers),
+        states: [...roomStates].map(indexOf),
+      });
+    }
+    for (const [userId, userStates] of routed.users) {
+      sources.push({
+        members: Int32Array.of(this.#interner.intern(userId)),
+        states: [...userStates].map(indexOf),
+      });
+    }
+    const grouper = this.#grouper;
+    grouper.begin(this.#interner.size);
+    for (const source of sources) grouper.addSource(source.members);
+    const grouping = grouper.finish();
+    const setOfGroup = new Map<number, ReadonlySet<UserPresenceState>>();
+    const result = new Map<string, ReadonlySet<UserPresenceState>>();
+    const { recipients, recipientGroup } = grouping;
+    for (let i = 0; i < recipients.length; i++) {
+      const group = recipientGroup[i] as number;
+      let set = setOfGroup.get(group);
+      if (set === undefined) {
+        const union = new Set<UserPresenceState>();
+        for (const s of sourcesOfGroup(grouping, group).reverse()) {
+          for (const index of (sources[s] as Source).states)
+            union.add(stateList[index] as UserPresenceState);
+        }
+        set = union;
+        setOfGroup.set(group, set);
+      }
+      result.set(this.#interner.userIdOf(recipients[i] as number), set);
+    }
+    return result;
+  }
+
+  /**
+   * The users whose presence `userId` receives according to the modules: the union of their
+   * answers, or {@link ALL_USERS} as soon as one module answers it (or `"ALL"`); later
+   * modules are then not called. Failing modules and wrong result types are logged and
+   * skipped; entries that are not valid user IDs are dropped with a warning.
+   */
+  async getInterestedUsers(userId: string): Promise<Set<string> | AllUsers> {
+    const interested = new Set<string>();
+    for (let i = 0; i < this.#modules.length; i++) {
+      const module = this.#modules[i] as PresenceRouterModule;
+      if (typeof module.getInterestedUsers !== 'function') continue;
+      const name = this.#names[i] as string;
+      let result: unknown;
+      try {
+        result = await module.getInterestedUsers(userId);
+      } catch (error) {
+        this.#logger.error(`Routing module ${name} failed in getInterestedUsers; skipped`, {
+          module: name,
+          userId,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        continue;
+      }
+      if (result === ALL_USERS || result === 'ALL') return ALL_USERS;
+      if (!(result instanceof Set) && !Array.isArray(result)) {
+        this.#logger.warn(
+          `Routing module ${name} returned ${describeValue(result)} from getInterestedUsers, expected a Set of user IDs or ALL_USERS; skipped`,
+          { module: name, userId },
+        );
+        continue;
+      }
+      for (const other of result as Iterable<unknown>) {
+        const problem = typeof other === 'string' ? userIdProblem(other) : 'not a string';
+        if (problem !== undefined) {
+          this.#logger.warn(
+            `Routing module ${name} returned the invalid user ID ${describeValue(other)} from getInterestedUsers (${problem}); dropped`,
+            { module: name, userId },
+          );
+          continue;
+        }
+        interested.add(other as string);
+      }
+    }
+    return interested;
+  }
+
+  /**
+   * Fans out a batch of presence updates (the latest state per user counts): every local
+   * recipient — the user itself, every member of every room the user is joined to (minus
+   * excluded rooms), and the modules' destinations — grouped by identical state lists, and
+   * remote destinations grouped by server (local users' states only).
+   */
+  async fanOut(batch: Iterable<UserPresenceState>): Promise<FanOutResult> {
+    const states = latestPerUser(batch);
+    const canonical = new StateCanonicalizer();
+    canonical.seed(states);
+    const userIds = states.map((state) => state.userId);
+    const [roomsOfUsers, routed] = await Promise.all([
+      this.#roomsForUsers(userIds),
+      this.collectDestinations(states, canonical),
+    ]);
+
+    const stateList: UserPresenceState[] = [...states];
+    const stateIndex = new Map<UserPresenceState, number>();
+    states.forEach((state, i) => {
+      stateIndex.set(state, i);
+    });
+    const indexOf = (state: UserPresenceState): number => {
+      let index = stateIndex.get(state);
+      if (index === undefined) {
+        index = stateList.length;
+        stateList.push(state);
+        stateIndex.set(state, index);
+      }
+      return index;
+    };
+
+    // Default routing: each touched room delivers the states of its updating members.
+    const roomStates = new Map<string, number[]>();
+    const ownRooms: (readonly string[])[] = [];
+    for (let i = 0; i < states.length; i++) {
+      const rooms = roomsOfUsers.get((states[i] as UserPresenceState).userId) ?? [];
+      const kept: string[] = [];
+      for (const roomId of rooms) {
+        if (this.#excluded.has(roomId)) continue;
+        kept.push(roomId);
+        let list = roomStates.get(roomId);
+        if (list === undefined) {
+          list = [];
+          roomStates.set(roomId, list);
+        }
+        list.push(i);
+      }
+      ownRooms.push(kept);
+    }
+    const defaultRooms = new Set(roomStates.keys());
+    for (const [roomId, routedStates] of routed.rooms) {
+      let list = roomStates.get(roomId);
+      if (list === undefined) {
+        list = [];
+        roomStates.set(roomId, list);
+      }
+      for (const state of routedStates) list.push(indexOf(state));
+    }
+
+    const roomIds = [...roomStates.keys()];
+    const members =
+      roomIds.length > 0
+        ? await this.#joinedMembers(roomIds)
+        : new Map<string, readonly string[]>();
+    const interner = this.#interner;
+    const sources: Source[] = [];
+    const sourceOfRoom = new Map<string, number>();
+    for (const roomId of roomIds) {
+      const roomMembers = members.get(roomId);
+      if (roomMembers === undefined) {
+        if (routed.rooms.has(roomId)) this.#warnNotParticipating(roomId);
+        else if (defaultRooms.has(roomId)) {
+          this.#logger.debug('Room of an updating user is not participating; skipped', { roomId });
+        }
+        continue;
+      }
+      sourceOfRoom.set(roomId, sources.length);
+      sources.push({
+        members: interner.internMembers(roomMembers),
+        states: roomStates.get(roomId) as number[],
+      });
+    }
+    for (const [userId, userStates] of routed.users) {
+      sources.push({
+        members: Int32Array.of(interner.intern(userId)),
+        states: [...userStates].map(indexOf),
+      });
+    }
+    const updaterIds = userIds.map((userId) => interner.intern(userId));
+
+    const grouper = this.#grouper;
+    grouper.begin(interner.size);
+    for (const source of sources) grouper.addSource(source.members);
+
+    // The user itself: unless a room it is in already delivered its own state.
+    const mark = new Int32Array(sources.length);
+    for (let i = 0; i < states.length; i++) {
+      const id = updaterIds[i] as number;
+      if (!interner.isLocal(id)) continue;
+      for (const roomId of ownRooms[i] as readonly string[]) {
+        const s = sourceOfRoom.get(roomId);
+        if (s !== undefined) mark[s] = i + 1;
+      }
+      if (!grouper.sourcesReaching(id).some((s) => s < mark.length && mark[s] === i + 1)) {
+        sources.push({ members: Int32Array.of(id), states: [i] });
+        grouper.addSource((sources[sources.length - 1] as Source).members);
+      }
+    }
+    const grouping = grouper.finish();
+
+    const localState = new Uint8Array(stateList.length);
+    stateList.forEach((state, i) => {
+      localState[i] = this.isLocalUser(state.userId) ? 1 : 0;
+    });
+    return new FanOutResult({
+      interner,
+      grouping,
+      stateList,
+      batchSize: states.length,
+      localState,
+      sourceStates: sources.map((source) => source.states),
+    });
+  }
+
+  #warnNotParticipating(roomId: string): void {
+    this.#logger.warn(
+      `Room destination ${roomId} dropped: this server (${this.serverName}) does not participate in it (no local user is joined)`,
+      { roomId },
+    );
+  }
+
+  async #joinedMembers(roomIds: string[]): Promise<ReadonlyMap<string, readonly string[]>> {
+    const valid = roomIds.filter((roomId) => isValidRoomId(roomId));
+    try {
+      return await this.#membership.getJoinedMembers(valid);
+    } catch (error) {
+      throw new MembershipLookupError('members', valid, error);
+    }
+  }
+
+  async #roomsForUsers(userIds: string[]): Promise<ReadonlyMap<string, readonly string[]>> {
+    if (userIds.length === 0) return new Map();
+    try {
+      return await this.#membership.getRoomsForUsers(userIds);
+    } catch (error) {
+      throw new MembershipLookupError('rooms', userIds, error);
+    }
+  }
+}
