@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { RecipientGrouper, sourcesOfGroup, UserInterner } from '../src/index.ts';
+
+function groupsOf(sources: number[][], universe = 20) {
+  const grouper = new RecipientGrouper();
+  grouper.begin(universe);
+  for (const members of sources) grouper.addSource(Int32Array.from(members));
+  const grouping = grouper.finish();
+  const byGroup = new Map<number, number[]>();
+  grouping.recipients.forEach((m, i) => {
+    const g = grouping.recipientGroup[i] as number;
+    byGroup.set(g, [...(byGroup.get(g) ?? []), m]);
+  });
+  return {
+    grouping,
+    groups: [...byGroup].map(([g, members]) => ({
+      members: members.sort((a, b) => a - b),
+      sources: sourcesOfGroup(grouping, g).sort(),
+    })),
+  };
+}
+
+describe('RecipientGrouper', () => {
+  it('groups recipients by the exact set of sources that reach them', () => {
+    const { groups, grouping } = groupsOf([
+      [1, 2, 3, 4],
+      [3, 4, 5],
+      [4, 6],
+    ]);
+    expect(groups.sort((a, b) => (a.members[0] as number) - (b.members[0] as number))).toEqual([
+      { members: [1, 2], sources: [0] },
+      { members: [3], sources: [0, 1] },
+      { members: [4], sources: [0, 1, 2] },
+      { members: [5], sources: [1] },
+      { members: [6], sources: [2] },
+    ]);
+    expect([...grouping.recipients]).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(grouping.sourceCount).toBe(3);
+  });
+
+  it('ignores a member listed twice in one source', () => {
+    const { groups } = groupsOf([[1, 1, 2], [2]]);
+    expect(groups.map((g) => g.sources)).toEqual([[0], [0, 1]]);
+  });
+
+  it('can be reused: a new grouping starts from scratch', () => {
+    const grouper = new RecipientGrouper();
+    grouper.begin(10);
+    grouper.addSource(Int32Array.of(1, 2));
+    grouper.finish();
+    grouper.begin(10);
+    grouper.addSource(Int32Array.of(2, 3));
+    expect(grouper.visited(1)).toBe(false);
+    expect(grouper.visited(3)).toBe(true);
+    const grouping = grouper.finish();
+    expect([...grouping.recipients]).toEqual([2, 3]);
+    expect(grouping.groupCount).toBe(2);
+  });
+
+  it('grows its arrays for large universes and many groups', () => {
+    const grouper = new RecipientGrouper();
+    grouper.begin(5000);
+    for (let s = 0; s < 100; s++)
+      grouper.addSource(Int32Array.from({ length: 50 }, (_, i) => s * 50 + i));
+    const grouping = grouper.finish();
+    expect(grouping.recipients.length).toBe(5000);
+    expect(grouping.groupCount).toBe(101);
+  });
+
+  it('refuses sources outside begin()/finish()', () => {
+    expect(() => new RecipientGrouper().addSource([1])).toThrow(/outside begin/);
+  });
+});
+
+describe('UserInterner', () => {
+  it('interns IDs densely and knows local from remote', () => {
+    const interner = new UserInterner('hs.example');
+    expect(interner.intern('@a:hs.example')).toBe(0);
+    expect(interner.intern('@b:remote.example')).toBe(1);
+    expect(interner.intern('@a:hs.example')).toBe(0);
+    expect(interner.isLocal(0)).toBe(true);
+    expect(interner.isLocal(1)).toBe(false);
+    expect(interner.serverNameAt(interner.serverIndexOf(1))).toBe('remote.example');
+    expect(interner.userIdOf(1)).toBe('@b:remote.example');
+    expect(interner.lookup('@c:hs.example')).toBeUndefined();
+  });
+
+  it('treats a user on the same host but another port as remote', () => {
+    const interner = new UserInterner('hs.example');
+    expect(interner.isLocal(interner.intern('@a:hs.example:8448'))).toBe(false);
+  });
+
+  it('caches interned member lists by array identity', () => {
+    const interner = new UserInterner('hs.example');
+    const members = ['@a:hs.example', '@b:hs.example'];
+    const first = interner.internMembers(members);
+    expect(interner.internMembers(members)).toBe(first);
+    expect(interner.internMembers([...members])).not.toBe(first);
+    expect([...first]).toEqual([0, 1]);
+  });
+});
