@@ -17,7 +17,9 @@
 
 /** Codes of configuration errors. */
 export type ConfigErrorCode =
+  | 'FILE_UNREADABLE'
   | 'YAML_SYNTAX'
+  | 'DUPLICATE_KEY'
   | 'EMPTY_CONFIG'
   | 'INVALID_TYPE'
   | 'INVALID_VALUE'
@@ -26,7 +28,8 @@ export type ConfigErrorCode =
   | 'UNKNOWN_MODULE'
   | 'MODULE_LOAD_FAILED'
   | 'MODULE_INVALID'
-  | 'MODULE_CONFIG_FAILED';
+  | 'MODULE_CONFIG_FAILED'
+  | 'MODULE_INIT_FAILED';
 
 /** A path into the configuration: mapping keys and list indices. */
 export type ConfigPath = readonly (string | number)[];

@@ -1,0 +1,176 @@
+/**
+ * Finding the class a `module:` specifier names: the {@link ModuleRegistry} first, then a
+ * dynamic `import()` of the package or file. Relative file paths are resolved against
+ * `baseDir` (the configuration file's folder, usually).
+ *
+ * Bare package names are imported from this package's location by default, which under
+ * pnpm sees only this package's own dependencies: pass `importModule: (s) => import(s)`
+ * from your application so packages resolve from its `node_modules` (or register them).
+ *
+ * @example
+ * ```ts
+ * const { moduleClass, from } = await resolveModuleClass('./routers/mine.mjs#Router', {
+ *   baseDir: '/etc/presence-router',
+ * });
+ * ```
+ * @module
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ConfigError, type ConfigErrorCode } from './errors.ts';
+import type { AnyModuleClass, ModuleRegistry } from './module-registry.ts';
+import {
+  isFilePathTarget,
+  type ModuleSpecifier,
+  parseModuleSpecifier,
+} from './module-specifier.ts';
+
+/** Imports a module by specifier (a package name or a `file:` URL). */
+export type ModuleImporter = (specifier: string) => Promise<unknown>;
+
+/** Options of {@link resolveModuleClass}. */
+export interface ModuleResolutionOptions {
+  /** Known modules, looked up first. */
+  readonly registry?: ModuleRegistry | undefined;
+  /** Folder that relative file paths are resolved against; default: the working directory. */
+  readonly baseDir?: string | URL | undefined;
+  /** How to import; default: `import()` from this package. */
+  readonly importModule?: ModuleImporter | undefined;
+}
+
+/** A resolved `module:` specifier. */
+export interface ResolvedModule {
+  readonly specifier: ModuleSpecifier;
+  readonly moduleClass: AnyModuleClass;
+  /** Where the class came from. */
+  readonly from: 'registry' | 'import';
+  /** What was imported (a package name or a `file:` URL), when imported. */
+  readonly imported?: string | undefined;
+}
+
+/** Makes the error for a failed resolution; lets the caller add path and position. */
+export type ResolutionErrorFactory = (
+  code: ConfigErrorCode,
+  detail: string,
+  cause?: unknown,
+) => ConfigError;
+
+const plainError: ResolutionErrorFactory = (code, detail, cause) =>
+  new ConfigError(code, detail, { cause });
+
+const defaultImporter: ModuleImporter = (specifier) => import(specifier);
+
+/** The `file:` URL (for paths) or package name that a target is imported by. */
+export function importTargetOf(target: string, baseDir?: string | URL): string {
+  if (target.startsWith('file:')) return target;
+  if (!isFilePathTarget(target)) return target;
+  if (isAbsolute(target)) return pathToFileURL(target).href;
+  if (baseDir instanceof URL || (typeof baseDir === 'string' && baseDir.startsWith('file:'))) {
+    const base = new URL(String(baseDir));
+    if (!base.pathname.endsWith('/')) base.pathname += '/';
+    return new URL(target, base).href;
+  }
+  const cwd = (globalThis as { process?: { cwd(): string } }).process?.cwd() ?? '/';
+  return pathToFileURL(resolve(baseDir ?? cwd, target)).href;
+}
+
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Whether an import failure says the target itself (not one of its imports) is missing. */
+function isTargetMissing(error: unknown, target: string, imported: string): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = errorCode(error);
+  const notFound =
+    code === 'ERR_MODULE_NOT_FOUND' ||
+    code === 'ERR_UNSUPPORTED_DIR_IMPORT' ||
+    code === 'MODULE_NOT_FOUND' ||
+    /cannot find (module|package)|failed to load url|does not exist/i.test(message);
+  if (!notFound) return false;
+  const firstLine = message.split('\n')[0] ?? '';
+  const path = imported.startsWith('file:') ? decodeURIComponent(new URL(imported).pathname) : '';
+  const named = (text: string) =>
+    text !== '' &&
+    (firstLine.includes(`'${text}'`) ||
+      firstLine.includes(`"${text}"`) ||
+      firstLine.includes(` ${text} `) ||
+      (firstLine.includes(` ${text}`) && firstLine.endsWith(text)));
+  if (named(target) || named(imported) || (path !== '' && firstLine.includes(path))) return true;
+  // A package's own missing dependency names that dependency, not the target.
+  return (
+    !isFilePathTarget(target) && firstLine.includes(target) && !firstLine.includes('imported from')
+  );
+}
+
+function describeExports(namespace: object): string {
+  const names = Object.keys(namespace).filter((name) => name !== '__esModule');
+  return names.length === 0 ? 'it has no exports' : `its exports: ${names.sort().join(', ')}`;
+}
+
+/**
+ * Resolves a `module:` specifier to a class. Throws {@link ConfigError}: `INVALID_VALUE` for a
+ * specifier that names nothing; `UNKNOWN_MODULE` when neither the registry nor an import has it
+ * (the message lists the registered names and what was tried); `MODULE_LOAD_FAILED` when the
+ * import itself fails (cause attached); `MODULE_INVALID` when the export is not a class.
+ */
+export async function resolveModuleClass(
+  text: string,
+  options: ModuleResolutionOptions = {},
+  makeError: ResolutionErrorFactory = plainError,
+): Promise<ResolvedModule> {
+  const specifier = parseModuleSpecifier(text);
+  if (specifier === undefined) {
+    throw makeError(
+      'INVALID_VALUE',
+      `${JSON.stringify(text)} names no module: expected package.ExportName, package#ExportName or a package or file for its default export`,
+    );
+  }
+  const registered = options.registry?.get(specifier);
+  if (registered !== undefined) {
+    return { specifier, moduleClass: registered, from: 'registry' };
+  }
+
+  const names = options.registry?.names() ?? [];
+  const registryPart =
+    names.length === 0 ? 'no modules are registered' : `registered modules: ${names.join(', ')}`;
+  const imported = importTargetOf(specifier.target, options.baseDir);
+  let namespace: unknown;
+  try {
+    namespace = await (options.importModule ?? defaultImporter)(imported);
+  } catch (cause) {
+    if (isTargetMissing(cause, specifier.target, imported)) {
+      throw makeError(
+        'UNKNOWN_MODULE',
+        `unknown module ${JSON.stringify(text)}: not in the registry (${registryPart}), and import(${JSON.stringify(imported)}) found no such ${isFilePathTarget(specifier.target) ? 'file' : 'package'}`,
+        cause,
+      );
+    }
+    throw makeError(
+      'MODULE_LOAD_FAILED',
+      `module ${JSON.stringify(text)} failed to load: import(${JSON.stringify(imported)}) threw ${cause instanceof Error ? `${cause.name}: ${cause.message.split('\n')[0]}` : String(cause)}`,
+      cause,
+    );
+  }
+  if (typeof namespace !== 'object' || namespace === null) {
+    throw makeError(
+      'MODULE_LOAD_FAILED',
+      `module ${JSON.stringify(text)} failed to load: import(${JSON.stringify(imported)}) gave ${namespace === null ? 'null' : typeof namespace}, not a module`,
+    );
+  }
+  if (!(specifier.exportName in namespace)) {
+    throw makeError(
+      'UNKNOWN_MODULE',
+      `unknown module ${JSON.stringify(text)}: not in the registry (${registryPart}), and ${JSON.stringify(imported)} has no export ${JSON.stringify(specifier.exportName)} (${describeExports(namespace)})`,
+    );
+  }
+  const moduleClass = (namespace as Record<string, unknown>)[specifier.exportName];
+  if (typeof moduleClass !== 'function') {
+    throw makeError(
+      'MODULE_INVALID',
+      `module ${JSON.stringify(text)}: export ${JSON.stringify(specifier.exportName)} of ${JSON.stringify(imported)} is ${moduleClass === null ? 'null' : typeof moduleClass}, expected a class`,
+    );
+  }
+  return { specifier, moduleClass: moduleClass as AnyModuleClass, from: 'import', imported };
+}

@@ -1,0 +1,88 @@
+/**
+ * `module:` specifiers, in both spellings:
+ * - `package.ExportName`: split at the LAST dot, as Synapse does
+ *   (`my_module.sub.Router` is export `Router` of `my_module.sub`);
+ * - `package#ExportName`, and a bare `package` (or `package#`) for its default export.
+ *
+ * A specifier whose last path segment ends in a file extension (`./routers/mine.mjs`,
+ * `/abs/router.ts`) is a bare file: its default export. Both spellings of the same export
+ * have the same {@link ModuleSpecifier.key}, so a registry finds either.
+ *
+ * @example
+ * ```ts
+ * parseModuleSpecifier('my_router.ExampleRouter'); // { target: 'my_router', exportName: 'ExampleRouter', ... }
+ * parseModuleSpecifier('./routers/mine.mjs#Router'); // { target: './routers/mine.mjs', exportName: 'Router', ... }
+ * parseModuleSpecifier('@acme/router');              // { target: '@acme/router', exportName: 'default', ... }
+ * ```
+ * @module
+ */
+
+/** A parsed `module:` value. */
+export interface ModuleSpecifier {
+  /** The text as written. */
+  readonly text: string;
+  /** What to import: a package name or a file path. */
+  readonly target: string;
+  /** The export to take (`default` for a bare package or file). */
+  readonly exportName: string;
+  /** How it was written. */
+  readonly spelling: 'dot' | 'hash' | 'bare';
+  /** The same for every spelling of one export: `target#exportName`. */
+  readonly key: string;
+}
+
+/** File extensions that make a specifier a bare file rather than `package.Export`. */
+const FILE_EXTENSIONS: ReadonlySet<string> = new Set([
+  'js',
+  'mjs',
+  'cjs',
+  'ts',
+  'mts',
+  'cts',
+  'jsx',
+  'tsx',
+]);
+
+/** Whether `target` is a file path (relative, absolute or a `file:` URL) rather than a package. */
+export function isFilePathTarget(target: string): boolean {
+  return (
+    target.startsWith('./') ||
+    target.startsWith('../') ||
+    target.startsWith('/') ||
+    target.startsWith('file:') ||
+    /^[A-Za-z]:[\\/]/.test(target)
+  );
+}
+
+/**
+ * Parses a `module:` value. Returns `undefined` for text that names nothing (empty, or an
+ * empty package or export part such as `.Router` or `pkg.`).
+ */
+export function parseModuleSpecifier(text: string): ModuleSpecifier | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '' || trimmed !== text) return undefined;
+  const make = (
+    target: string,
+    exportName: string,
+    spelling: ModuleSpecifier['spelling'],
+  ): ModuleSpecifier | undefined =>
+    target === '' || exportName === ''
+      ? undefined
+      : { text, target, exportName, spelling, key: `${target}#${exportName}` };
+
+  const hash = text.lastIndexOf('#');
+  if (hash > 0) {
+    const exportName = text.slice(hash + 1);
+    return make(text.slice(0, hash), exportName === '' ? 'default' : exportName, 'hash');
+  }
+  const lastSlash = Math.max(text.lastIndexOf('/'), text.lastIndexOf('\\'));
+  const dot = text.lastIndexOf('.');
+  if (dot <= lastSlash) return make(text, 'default', 'bare');
+  const suffix = text.slice(dot + 1);
+  if (FILE_EXTENSIONS.has(suffix) && (isFilePathTarget(text) || lastSlash >= 0)) {
+    return make(text, 'default', 'bare');
+  }
+  // A dot that only starts the last segment (`./.hidden`) or a relative prefix is not a split.
+  if (dot === lastSlash + 1) return make(text, 'default', 'bare');
+  return make(text.slice(0, dot), suffix, 'dot');
+}
