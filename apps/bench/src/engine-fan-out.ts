@@ -1,0 +1,65 @@
+/**
+ * The engine as a deliverer uses it, so that its timings compare honestly with the naive
+ * baseline and the floor:
+ * - {@link engineDeliver}: `router.fanOut(batch)`, then every group's `memberIds` and
+ *   `states` read once (what a deliverer needs: who, and what to send), and `remote`;
+ * - {@link engineRouteAndRead}: `router.getUsersForStates(batch)`, then every recipient's
+ *   states read once.
+ *
+ * @example
+ * ```ts
+ * const { result, recipients, deliveries } = await engineDeliver(router, batch.states);
+ * ```
+ * @module
+ */
+import type { FanOutResult, PresenceRouter, UserPresenceState } from '@presence-router/core';
+
+/** What {@link engineDeliver} saw. */
+export interface EngineDelivery {
+  readonly result: FanOutResult;
+  /** Local recipients plus remote recipients. */
+  readonly recipients: number;
+  /** (local recipient, state) pairs. */
+  readonly deliveries: number;
+  /** A checksum over member integers, so the reads cannot be optimized away. */
+  readonly checksum: number;
+}
+
+/** Fans out `states` and reads what a deliverer needs. */
+export async function engineDeliver(
+  router: PresenceRouter,
+  states: readonly UserPresenceState[],
+): Promise<EngineDelivery> {
+  const result = await router.fanOut(states);
+  let recipients = 0;
+  let deliveries = 0;
+  let checksum = 0;
+  for (const group of result.groups) {
+    const ids = group.memberIds;
+    const groupStates = group.states;
+    for (let i = 0; i < ids.length; i++) checksum = (checksum + (ids[i] as number)) | 0;
+    recipients += ids.length;
+    deliveries += ids.length * groupStates.length;
+  }
+  for (const destination of result.remote.values()) recipients += destination.userIds.length;
+  return { result, recipients, deliveries, checksum };
+}
+
+/** What {@link engineRouteAndRead} saw. */
+export interface EngineRouting {
+  readonly destinations: ReadonlyMap<string, ReadonlySet<UserPresenceState>>;
+  readonly recipients: number;
+  /** (recipient, state) pairs read. */
+  readonly deliveries: number;
+}
+
+/** Routes `states` through the modules only and reads every recipient's states once. */
+export async function engineRouteAndRead(
+  router: PresenceRouter,
+  states: readonly UserPresenceState[],
+): Promise<EngineRouting> {
+  const destinations = await router.getUsersForStates(states);
+  let deliveries = 0;
+  for (const set of destinations.values()) for (const _state of set) deliveries++;
+  return { destinations, recipients: destinations.size, deliveries };
+}

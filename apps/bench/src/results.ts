@@ -1,0 +1,91 @@
+/**
+ * The shapes of benchmark results (written to `results/results.json`).
+ *
+ * @example
+ * ```ts
+ * const results: BenchResults = JSON.parse(readFileSync('results/results.json', 'utf8'));
+ * results.scenarios[0].implementations[0].stats.medianMs;
+ * ```
+ * @module
+ */
+import type { Agreement } from './agreement.ts';
+import type { MemoryPeak, TimingStats } from './measurement.ts';
+
+/** One implementation measured in one scenario. */
+export interface ImplementationResult {
+  /** `engine`, `naive`, `floor`, `engine-route`, `naive-route`, `floor-route`, `sync-*`. */
+  readonly implementation: string;
+  /** What one timed call includes. */
+  readonly includes: string;
+  readonly stats: TimingStats;
+  /** (recipient, state) pairs per second at the median (fan-out and routing). */
+  readonly deliveriesPerSecond: number | null;
+  /** Median of the naive baseline / this median (how many times faster than naive). */
+  readonly speedupOverNaive: number | null;
+  /** This median / the floor's median (how many times the floor). */
+  readonly ratioToFloor: number | null;
+  readonly memory: MemoryPeak;
+  /** Why it was run with fewer batches or skipped, when it was. */
+  readonly note?: string;
+}
+
+/** A scenario's workload in figures. */
+export interface WorkloadSummary {
+  readonly users: number;
+  readonly localUsers: number;
+  readonly rooms: number;
+  readonly memberships: number;
+  readonly largestRoom: number;
+  readonly batchSize: number;
+  /** Mean recipients per batch. */
+  readonly recipientsPerBatch: number;
+  /** Mean (local recipient, state) pairs per batch. */
+  readonly deliveriesPerBatch: number;
+  /** Time to generate the workload, batches and router configuration. */
+  readonly generationSeconds: number;
+}
+
+/** One scenario's outcome. */
+export interface ScenarioResult {
+  readonly name: string;
+  readonly kind: 'fan-out' | 'sync';
+  readonly description: string;
+  readonly sweep: boolean;
+  readonly workload: WorkloadSummary;
+  /** The agreement checks (on batches set aside for them). */
+  readonly agreement: readonly (Agreement & { readonly what: string })[];
+  readonly implementations: readonly ImplementationResult[];
+  /** Peak RSS of the whole scenario (its own process in the full run). */
+  readonly peakRssBytes: number;
+  readonly peakHeapBytes: number;
+  readonly seconds: number;
+}
+
+/** A target from the project's issue, evaluated. */
+export interface TargetResult {
+  readonly id: string;
+  readonly description: string;
+  readonly goal: string;
+  /** The measured figure (a ratio, or GiB). */
+  readonly measured: number | null;
+  readonly pass: boolean;
+  /** By how much it was missed, or why it could not be evaluated. */
+  readonly note: string;
+}
+
+/** Everything one run produced. */
+export interface BenchResults {
+  readonly mode: 'full' | 'smoke';
+  readonly startedAt: string;
+  readonly seconds: number;
+  readonly environment: {
+    readonly node: string;
+    readonly platform: string;
+    readonly cpus: number;
+    readonly cpuModel: string;
+    readonly totalMemoryGiB: number;
+    readonly execArgv: readonly string[];
+  };
+  readonly scenarios: readonly ScenarioResult[];
+  readonly targets: readonly TargetResult[];
+}

@@ -1,0 +1,187 @@
+/**
+ * The scenarios of the full run and of the smoke run (same shapes, tiny sizes).
+ *
+ * - `pareto-20k`, `pareto-100k`: Pareto rooms, batches of 1% of the users;
+ * - `universal-20k`: one room holding every user, batches of 1,000;
+ * - `scale-*`: the scaling sweep, 1k to 1M users (engine and floor; naive where affordable);
+ * - `sync-*`: the read side — one syncing user's "what is new for me".
+ *
+ * @example
+ * ```ts
+ * for (const scenario of fullScenarios()) console.log(scenario.name);
+ * ```
+ * @module
+ */
+import type { WorkloadOptions } from './workload.ts';
+
+/** A fan-out scenario: batches of updates through the engine, the naive baseline, the floor. */
+export interface FanOutScenario {
+  readonly kind: 'fan-out';
+  readonly name: string;
+  readonly description: string;
+  readonly workload: WorkloadOptions;
+  readonly batchSize: number;
+  /** Untimed batches before the measured ones. */
+  readonly warmup: number;
+  /** Timed batches (engine and floor). */
+  readonly measured: number;
+  /**
+   * The naive baseline: run with the same batches, with fewer (`reduced`) when one batch
+   * holds more than `naiveReducedPairs` (recipient, state) pairs, skipped beyond
+   * `naiveMaxPairs`.
+   */
+  readonly naiveMaxPairs: number;
+  readonly naiveReducedPairs: number;
+  /** Also measure module-only routing (`getUsersForStates`). */
+  readonly route: boolean;
+  /** Part of the scaling sweep (drawn in the chart). */
+  readonly sweep: boolean;
+}
+
+/** The read side: answering one syncing user. */
+export interface SyncScenario {
+  readonly kind: 'sync';
+  readonly name: string;
+  readonly description: string;
+  readonly workload: WorkloadOptions;
+  /** Updates since the syncing user's token. */
+  readonly window: number;
+  readonly warmup: number;
+  /** Timed syncs per implementation. */
+  readonly measured: number;
+}
+
+export type Scenario = FanOutScenario | SyncScenario;
+
+const SEED = 20_261_127;
+
+function fanOut(
+  name: string,
+  description: string,
+  workload: Omit<WorkloadOptions, 'seed'>,
+  batchSize: number,
+  extra: Partial<FanOutScenario> = {},
+): FanOutScenario {
+  return {
+    kind: 'fan-out',
+    name,
+    description,
+    workload: { seed: SEED, ...workload },
+    batchSize,
+    warmup: 5,
+    measured: 30,
+    naiveMaxPairs: 60_000_000,
+    naiveReducedPairs: 4_000_000,
+    route: false,
+    sweep: false,
+    ...extra,
+  };
+}
+
+function sweepPoint(users: number, extra: Partial<FanOutScenario> = {}): FanOutScenario {
+  const label = users >= 1_000_000 ? `${users / 1_000_000}m` : `${users / 1000}k`;
+  return fanOut(
+    `scale-${label}`,
+    `Scaling sweep: ${users.toLocaleString('en-US')} users, Pareto rooms, batches of 1% of users`,
+    { users, shape: 'pareto' },
+    Math.max(10, Math.floor(users / 100)),
+    { sweep: true, naiveMaxPairs: 8_000_000, naiveReducedPairs: 2_000_000, ...extra },
+  );
+}
+
+/** Everything `bench` runs, smallest first. */
+export function fullScenarios(): Scenario[] {
+  return [
+    fanOut(
+      'pareto-20k',
+      '20,000 users, 20,000 Pareto rooms, batches of 200 updates',
+      { users: 20_000, shape: 'pareto' },
+      200,
+      { route: true },
+    ),
+    fanOut(
+      'pareto-20k-remote',
+      'As pareto-20k with 10% of users on 4 remote servers (federation grouping included)',
+      { users: 20_000, shape: 'pareto', remoteShare: 0.1 },
+      200,
+    ),
+    fanOut(
+      'universal-20k',
+      'One room holding all 20,000 users, batches of 1,000 updates',
+      { users: 20_000, shape: 'universal' },
+      1000,
+      { measured: 20, naiveReducedPairs: 1 },
+    ),
+    fanOut(
+      'pareto-100k',
+      '100,000 users, 100,000 Pareto rooms, batches of 1,000 updates',
+      { users: 100_000, shape: 'pareto' },
+      1000,
+      { measured: 20, route: true },
+    ),
+    {
+      kind: 'sync',
+      name: 'sync-20k',
+      description: 'One syncing user, 20,000 users, 1,000 updates since its token',
+      workload: { seed: SEED, users: 20_000, shape: 'pareto' },
+      window: 1000,
+      warmup: 3,
+      measured: 30,
+    },
+    {
+      kind: 'sync',
+      name: 'sync-100k',
+      description: 'One syncing user, 100,000 users, 1,000 updates since its token',
+      workload: { seed: SEED, users: 100_000, shape: 'pareto' },
+      window: 1000,
+      warmup: 3,
+      measured: 20,
+    },
+    sweepPoint(1000),
+    sweepPoint(3000),
+    sweepPoint(10_000),
+    sweepPoint(30_000),
+    sweepPoint(100_000, { measured: 20 }),
+    sweepPoint(300_000, { warmup: 3, measured: 10 }),
+    sweepPoint(1_000_000, { warmup: 2, measured: 6 }),
+  ];
+}
+
+/** The smoke run: every scenario shape at tiny sizes, with remote users, checked for agreement. */
+export function smokeScenarios(): Scenario[] {
+  const small = { warmup: 1, measured: 2, naiveMaxPairs: 1e9, naiveReducedPairs: 1e9 };
+  return [
+    fanOut(
+      'pareto-20k (smoke)',
+      'pareto-20k at 2,000 users',
+      { users: 2000, shape: 'pareto', remoteShare: 0.1 },
+      20,
+      { ...small, route: true },
+    ),
+    fanOut(
+      'universal-20k (smoke)',
+      'universal-20k at 500 users',
+      { users: 500, shape: 'universal', remoteShare: 0.1 },
+      50,
+      small,
+    ),
+    fanOut(
+      'pareto-100k (smoke)',
+      'pareto-100k at 5,000 users',
+      { users: 5000, shape: 'pareto' },
+      50,
+      { ...small, route: true },
+    ),
+    sweepPoint(1000, small),
+    sweepPoint(2000, small),
+    {
+      kind: 'sync',
+      name: 'sync-20k (smoke)',
+      description: 'sync-20k at 2,000 users',
+      workload: { seed: SEED, users: 2000, shape: 'pareto', remoteShare: 0.1 },
+      window: 100,
+      warmup: 1,
+      measured: 3,
+    },
+  ];
+}
