@@ -1,0 +1,113 @@
+/**
+ * Per-room (and per-user) failure reporting for batched membership lookups. Core's
+ * `MembershipSource` answers a whole batch or fails it; a source that talks to a remote
+ * server can fail for one room and succeed for the others. Such a source also implements
+ * {@link SettledMembershipSource}: its `*Settled` methods answer every key that worked and
+ * list the others in `errors`. The cache uses this to serve stale entries for the failing
+ * rooms only, and to keep routing the other rooms.
+ *
+ * The plain `MembershipSource` methods of these sources follow a {@link PartialFailurePolicy}:
+ * `'reject'` (default) rejects the batch with one `MembershipError` listing every failed key
+ * (its `cause` is an `AggregateError` of the per-key errors); `'omit'` leaves failed keys out
+ * of the answer, as if not participating, after reporting each through `onError`.
+ *
+ * @example
+ * ```ts
+ * if (isSettledMembershipSource(source)) {
+ *   const { found, errors } = await source.getJoinedMembersSettled(['!a:hs', '!b:hs']);
+ *   for (const [roomId, error] of errors) console.warn(roomId, error.code);
+ * }
+ * ```
+ * @module
+ */
+import type { MembershipSource } from '@presence-router/core';
+import { MembershipError } from '../errors.ts';
+
+/** The answer of a batched lookup that may fail for some keys only. */
+export interface SettledLookup {
+  /** Room -> joined members (or user -> rooms) for every key that was answered. */
+  readonly found: ReadonlyMap<string, readonly string[]>;
+  /** Keys whose lookup failed, with the reason (each error names its key). */
+  readonly errors: ReadonlyMap<string, MembershipError>;
+}
+
+/**
+ * A `MembershipSource` that can report failures per key. The `*Settled` methods reject only
+ * for failures of the whole batch (invalid IDs, rejected credentials, closed source).
+ */
+export interface SettledMembershipSource extends MembershipSource {
+  /** Like `getJoinedMembers`, with failed rooms in `errors` instead of a rejection. */
+  getJoinedMembersSettled(roomIds: readonly string[]): Promise<SettledLookup>;
+  /** Like `getRoomsForUsers`, with failed users in `errors` instead of a rejection. */
+  getRoomsForUsersSettled(userIds: readonly string[]): Promise<SettledLookup>;
+}
+
+/** What to do with keys that failed when answering a plain `MembershipSource` call. */
+export type PartialFailurePolicy = 'reject' | 'omit';
+
+/** Whether `source` implements {@link SettledMembershipSource}. */
+export function isSettledMembershipSource(source: unknown): source is SettledMembershipSource {
+  if (typeof source !== 'object' || source === null) return false;
+  const candidate = source as Partial<SettledMembershipSource>;
+  return (
+    typeof candidate.getJoinedMembersSettled === 'function' &&
+    typeof candidate.getRoomsForUsersSettled === 'function'
+  );
+}
+
+/** Checks a {@link PartialFailurePolicy} option; throws `INVALID_OPTIONS`. */
+export function partialFailurePolicy(value: unknown): PartialFailurePolicy {
+  if (value === undefined) return 'reject';
+  if (value === 'reject' || value === 'omit') return value;
+  throw new MembershipError(
+    'INVALID_OPTIONS',
+    `onPartialFailure must be 'reject' or 'omit', got ${JSON.stringify(value)}`,
+  );
+}
+
+/**
+ * One error for a batch in which some keys failed: its code is the first failure's code, its message lists the keys, its `cause` is an `AggregateError` of the
+ * per-key errors, and `roomId` is set when exactly one room failed.
+ */
+export function batchFailure(
+  kind: 'room' | 'user',
+  errors: ReadonlyMap<string, MembershipError>,
+  batchSize: number,
+): MembershipError {
+  const list = [...errors.values()];
+  const first = list[0];
+  if (first === undefined) throw new RangeError('batchFailure needs at least one error');
+  if (list.length === 1 && batchSize === 1) return first;
+  const shown = [...errors]
+    .slice(0, 5)
+    .map(([key, error]) => `${key} (${error.code}: ${error.message})`)
+    .join('; ');
+  const more = errors.size > 5 ? `; and ${errors.size - 5} more` : '';
+  return new MembershipError(
+    first.code,
+    `Membership lookup failed for ${errors.size} of ${batchSize} ${kind}${batchSize === 1 ? '' : 's'}: ${shown}${more}`,
+    {
+      ...(kind === 'room' && list.length === 1 && first.roomId !== undefined
+        ? { roomId: first.roomId }
+        : {}),
+      ...(list.length === 1 && first.status !== undefined ? { status: first.status } : {}),
+      cause: new AggregateError(list, `${errors.size} ${kind} lookup(s) failed`),
+    },
+  );
+}
+
+/**
+ * The plain answer of a settled lookup under `policy`: rejects with {@link batchFailure} under
+ * `'reject'` when a key failed; under `'omit'` failed keys are simply absent.
+ */
+export function answerOf(
+  settled: SettledLookup,
+  policy: PartialFailurePolicy,
+  kind: 'room' | 'user',
+  batchSize: number,
+): ReadonlyMap<string, readonly string[]> {
+  if (settled.errors.size > 0 && policy === 'reject') {
+    throw batchFailure(kind, settled.errors, batchSize);
+  }
+  return settled.found;
+}

@@ -1,0 +1,348 @@
+/**
+ * `MatrixHttpClient`: GET requests to a Matrix homeserver with everything a long-running
+ * adapter needs: a limit on requests in flight, a timeout per attempt (headers and body), a
+ * response size limit, retries of 5xx and network errors with capped exponential backoff
+ * and jitter, 429 answers honoured (`Retry-After`, then `retry_after_ms`, capped), and a
+ * clear `UNAUTHORIZED` error for rejected credentials. Other 4xx answers are returned to the
+ * caller, which knows what they mean for its endpoint.
+ *
+ * @example
+ * ```ts
+ * const client = new MatrixHttpClient({ baseUrl: 'http://127.0.0.1:8008', accessToken: 'syt_...' });
+ * const answer = await client.get('/_matrix/client/v3/joined_rooms', { description: 'joined rooms' });
+ * if (answer.status === 200) console.log(answer.body);
+ * client.close();
+ * ```
+ * @module
+ */
+import { MembershipError, type MembershipErrorCode } from '../errors.ts';
+import { ConcurrencyLimit } from './concurrency-limit.ts';
+import { readBodyWithLimit } from './response-body.ts';
+import {
+  backoffDelay,
+  type RetryOptions,
+  type RetryPolicy,
+  rateLimitDelay,
+  retryPolicy,
+} from './retry-policy.ts';
+
+/** Options of {@link MatrixHttpClient}. */
+export interface MatrixHttpClientOptions {
+  /** The homeserver's client-server base URL, e.g. `https://matrix.example.org`. */
+  readonly baseUrl: string | URL;
+  /** Sent as `Authorization: Bearer <token>`. */
+  readonly accessToken: string;
+  /** Query parameters added to every request (e.g. an application service's `user_id`). */
+  readonly query?: Readonly<Record<string, string>>;
+  /** Requests in flight at most. Default 8. */
+  readonly concurrency?: number;
+  /** Timeout of one attempt, from sending to the last body byte. Default 30 s. */
+  readonly timeoutMs?: number;
+  /** Bodies longer than this are not read further: `MALFORMED_RESPONSE`. Default 64 MiB. */
+  readonly maxResponseBytes?: number;
+  /** Retry settings; see {@link RetryOptions}. */
+  readonly retry?: RetryOptions;
+  /** The `fetch` to use. Default: the global one. */
+  readonly fetch?: typeof fetch;
+}
+
+/** What a request is about: used in error messages and attached to errors. */
+export interface RequestSubject {
+  /** Words for messages, e.g. `the members of !room:hs`. */
+  readonly description: string;
+  /** The room concerned, set as the error's `roomId`. */
+  readonly roomId?: string;
+}
+
+/** An answer the client did not turn into an error: a 2xx, or a 4xx other than 401 and 429. */
+export interface MatrixResponse {
+  readonly status: number;
+  /** The parsed JSON body (for non-2xx answers: when it was JSON; otherwise `undefined`). */
+  readonly body: unknown;
+  /** The Matrix `errcode` of an error answer. */
+  readonly errcode: string | undefined;
+  /** The Matrix `error` text of an error answer. */
+  readonly error: string | undefined;
+  /** Attempts it took. */
+  readonly attempts: number;
+}
+
+/** Error bodies are read only this far. */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+type AttemptOutcome =
+  | { readonly kind: 'answer'; readonly response: Omit<MatrixResponse, 'attempts'> }
+  | {
+      readonly kind: 'retry';
+      readonly code: MembershipErrorCode;
+      readonly detail: string;
+      readonly status?: number;
+      readonly errcode?: string;
+      readonly cause?: unknown;
+      /** The wait the server asked for (429), when it did. */
+      readonly waitMs?: number;
+    };
+
+function positiveInteger(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new MembershipError(
+      'INVALID_OPTIONS',
+      `${name} must be a positive integer, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+function matrixErrorOf(body: unknown): { errcode?: string; error?: string } {
+  if (typeof body !== 'object' || body === null) return {};
+  const { errcode, error } = body as { errcode?: unknown; error?: unknown };
+  return {
+    ...(typeof errcode === 'string' ? { errcode } : {}),
+    ...(typeof error === 'string' ? { error } : {}),
+  };
+}
+
+function describeAnswer(status: number, errcode?: string, error?: string): string {
+  return `HTTP ${status}${errcode ? ` ${errcode}` : ''}${error ? `: ${error}` : ''}`;
+}
+
+/** Waits `ms`, or less when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** GETs JSON from a homeserver with limits, timeouts and retries; see the module docs. */
+export class MatrixHttpClient {
+  /** The base URL, normalized with a trailing `/`. */
+  readonly baseUrl: URL;
+  readonly #authorization: string;
+  readonly #query: Readonly<Record<string, string>>;
+  readonly #limit: ConcurrencyLimit;
+  readonly #timeoutMs: number;
+  readonly #maxResponseBytes: number;
+  readonly #retry: RetryPolicy;
+  readonly #fetch: typeof fetch;
+  readonly #closing = new AbortController();
+
+  constructor(options: MatrixHttpClientOptions) {
+    if (typeof options !== 'object' || options === null) {
+      throw new MembershipError('INVALID_OPTIONS', 'MatrixHttpClient needs options');
+    }
+    let base: URL;
+    try {
+      base = new URL(String(options.baseUrl));
+    } catch (cause) {
+      throw new MembershipError(
+        'INVALID_OPTIONS',
+        `baseUrl ${JSON.stringify(String(options.baseUrl))} is not a URL`,
+        { cause },
+      );
+    }
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') {
+      throw new MembershipError(
+        'INVALID_OPTIONS',
+        `baseUrl must be an http: or https: URL, got ${base.protocol}`,
+      );
+    }
+    if (!base.pathname.endsWith('/')) base.pathname += '/';
+    base.search = '';
+    base.hash = '';
+    this.baseUrl = base;
+    if (typeof options.accessToken !== 'string' || options.accessToken.trim() === '') {
+      throw new MembershipError(
+        'INVALID_OPTIONS',
+        'an access token (a non-empty string) is needed',
+      );
+    }
+    this.#authorization = `Bearer ${options.accessToken}`;
+    this.#query = { ...(options.query ?? {}) };
+    this.#limit = new ConcurrencyLimit(positiveInteger('concurrency', options.concurrency, 8));
+    this.#timeoutMs = positiveInteger('timeoutMs', options.timeoutMs, 30_000);
+    this.#maxResponseBytes = positiveInteger(
+      'maxResponseBytes',
+      options.maxResponseBytes,
+      64 * 1024 * 1024,
+    );
+    this.#retry = retryPolicy(options.retry);
+    const fetchImpl = options.fetch ?? globalThis.fetch;
+    if (typeof fetchImpl !== 'function') {
+      throw new MembershipError('INVALID_OPTIONS', 'no fetch function is available');
+    }
+    this.#fetch = fetchImpl;
+  }
+
+  /** The concurrency limit (for metrics: `active`, `waiting`). */
+  get limit(): ConcurrencyLimit {
+    return this.#limit;
+  }
+
+  /** Whether {@link close} was called. */
+  get closed(): boolean {
+    return this.#closing.signal.aborted;
+  }
+
+  /** Aborts requests in flight and backoff waits; later requests fail with `CLOSED`. */
+  close(): void {
+    this.#closing.abort();
+  }
+
+  /**
+   * GETs `path` (relative to the base URL, already URL-encoded). Resolves with 2xx answers
+   * (JSON body parsed) and 4xx answers other than 401/429; throws `MembershipError`:
+   * `UNAUTHORIZED` (401), `RATE_LIMITED` / `SERVER_ERROR` / `TIMEOUT` / `NETWORK_ERROR` once
+   * the retries are used up, `MALFORMED_RESPONSE` for a 2xx body that is not JSON or is too
+   * large, `CLOSED` after {@link close}.
+   */
+  async get(path: string, subject: RequestSubject): Promise<MatrixResponse> {
+    const url = new URL(path.replace(/^\/+/, ''), this.baseUrl);
+    for (const [key, value] of Object.entries(this.#query)) url.searchParams.set(key, value);
+    const policy = this.#retry;
+    for (let attempt = 1; ; attempt++) {
+      this.#throwIfClosed(subject);
+      const outcome = await this.#limit.run(() => this.#attempt(url, subject));
+      if (outcome.kind === 'answer') return { ...outcome.response, attempts: attempt };
+      if (attempt >= policy.maxAttempts) {
+        throw new MembershipError(
+          outcome.code,
+          `GET ${subject.description} failed after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${outcome.detail}`,
+          {
+            ...(subject.roomId !== undefined ? { roomId: subject.roomId } : {}),
+            ...(outcome.status !== undefined ? { status: outcome.status } : {}),
+            ...(outcome.errcode !== undefined ? { errcode: outcome.errcode } : {}),
+            cause: outcome.cause,
+          },
+        );
+      }
+      await pause(outcome.waitMs ?? backoffDelay(policy, attempt + 1), this.#closing.signal);
+    }
+  }
+
+  #throwIfClosed(subject: RequestSubject): void {
+    if (this.closed) {
+      throw new MembershipError(
+        'CLOSED',
+        `GET ${subject.description}: the HTTP membership client is closed`,
+        subject.roomId !== undefined ? { roomId: subject.roomId } : {},
+      );
+    }
+  }
+
+  async #attempt(url: URL, subject: RequestSubject): Promise<AttemptOutcome> {
+    this.#throwIfClosed(subject);
+    const attemptAbort = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      attemptAbort.abort();
+    }, this.#timeoutMs);
+    const signal = AbortSignal.any([attemptAbort.signal, this.#closing.signal]);
+    const roomData = subject.roomId !== undefined ? { roomId: subject.roomId } : {};
+    try {
+      const response = await this.#fetch(url, {
+        method: 'GET',
+        headers: { authorization: this.#authorization, accept: 'application/json' },
+        signal,
+        redirect: 'error',
+      });
+      const { status } = response;
+      if (status >= 200 && status < 300) {
+        const body = await readBodyWithLimit(response, this.#maxResponseBytes);
+        if (body.tooLarge) {
+          throw new MembershipError(
+            'MALFORMED_RESPONSE',
+            `GET ${subject.description}: ${body.declared ? `the response declares ${body.receivedBytes} bytes` : `the response was cut off after ${body.receivedBytes} bytes`}, more than the limit of ${this.#maxResponseBytes} (maxResponseBytes)`,
+            { ...roomData, status },
+          );
+        }
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(body.text);
+        } catch (cause) {
+          throw new MembershipError(
+            'MALFORMED_RESPONSE',
+            `GET ${subject.description}: HTTP ${status} with a body that is not JSON (${JSON.stringify(body.text.slice(0, 60))})`,
+            { ...roomData, status, cause },
+          );
+        }
+        return {
+          kind: 'answer',
+          response: { status, body: parsed, errcode: undefined, error: undefined },
+        };
+      }
+      const errorBody = await this.#readErrorBody(response);
+      const { errcode, error } = matrixErrorOf(errorBody);
+      const detail = describeAnswer(status, errcode, error);
+      if (status === 401) {
+        throw new MembershipError(
+          'UNAUTHORIZED',
+          `GET ${subject.description}: the homeserver rejected the access token (${detail}); check the configured token`,
+          { ...roomData, status, ...(errcode !== undefined ? { errcode } : {}) },
+        );
+      }
+      if (status === 429) {
+        const waitMs = rateLimitDelay(this.#retry, response.headers, errorBody, Date.now());
+        return {
+          kind: 'retry',
+          code: 'RATE_LIMITED',
+          detail,
+          status,
+          ...(errcode !== undefined ? { errcode } : {}),
+          ...(waitMs !== undefined ? { waitMs } : {}),
+        };
+      }
+      if (status >= 500) {
+        return {
+          kind: 'retry',
+          code: 'SERVER_ERROR',
+          detail,
+          status,
+          ...(errcode !== undefined ? { errcode } : {}),
+        };
+      }
+      return { kind: 'answer', response: { status, body: errorBody, errcode, error } };
+    } catch (cause) {
+      if (cause instanceof MembershipError) throw cause;
+      this.#throwIfClosed(subject);
+      if (timedOut) {
+        return {
+          kind: 'retry',
+          code: 'TIMEOUT',
+          detail: `no complete answer within ${this.#timeoutMs} ms (timeoutMs)`,
+          cause,
+        };
+      }
+      const reason = cause instanceof Error ? (cause.cause ?? cause) : cause;
+      return {
+        kind: 'retry',
+        code: 'NETWORK_ERROR',
+        detail: `network error: ${reason instanceof Error ? reason.message : String(reason)}`,
+        cause,
+      };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The JSON error body of a non-2xx answer, when it is small and JSON; never throws. */
+  async #readErrorBody(response: Response): Promise<unknown> {
+    try {
+      const body = await readBodyWithLimit(
+        response,
+        Math.min(MAX_ERROR_BODY_BYTES, this.#maxResponseBytes),
+      );
+      return body.tooLarge ? undefined : JSON.parse(body.text);
+    } catch {
+      return undefined;
+    }
+  }
+}
