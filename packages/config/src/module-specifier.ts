@@ -83,6 +83,6 @@ export function parseModuleSpecifier(text: string): ModuleSpecifier | undefined 
     return make(text, 'default', 'bare');
   }
   // A dot that only starts the last segment (`./.hidden`) or a relative prefix is not a split.
-  if (dot === lastSlash + 1) return make(text, 'default', 'bare');
+  if (lastSlash >= 0 && dot === lastSlash + 1) return make(text, 'default', 'bare');
   return make(text.slice(0, dot), suffix, 'dot');
 }

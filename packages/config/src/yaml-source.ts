@@ -120,7 +120,8 @@ export function parseYamlSource(
   for (const warning of document.warnings) {
     if (warning.code === 'TAG_RESOLVE_FAILED') {
       const tag = text.slice(warning.pos[0], warning.pos[1]).trim().split(/\s/)[0] ?? '';
-      const path = pathAtOffset(document, warning.pos[0]);
+      // The tagged node starts after its tag: look it up by the tag's end.
+      const path = pathAtOffset(document, warning.pos[1]);
       throw new ConfigError(
         'INVALID_VALUE',
         `unknown YAML tag ${tag}: a value starting with "!" is read as a tag; if this is a room ID, quote it: '${tag}'`,
@@ -274,7 +275,7 @@ function findPair(
   for (const item of items) {
     const k = item.key as Node | null;
     const keyValue = isScalar(k) ? k.value : k;
-    if (keyValue !== null && String(keyValue) === key && !isMergeKey(k)) return item;
+    if (!isMergeKey(k) && keyValue !== null && String(keyValue) === key) return item;
     if (merged === undefined && isMergeKey(k)) {
       const sources = resolveAlias(document, item.value as Node | null);
       const maps = isSeq(sources) ? sources.items : [sources];
@@ -291,7 +292,8 @@ function findPair(
 }
 
 function isMergeKey(node: Node | null): boolean {
-  return isScalar(node) && node.value === '<<' && node.type === 'PLAIN';
+  if (!isScalar(node)) return false;
+  return typeof node.value === 'symbol' || (node.value === '<<' && node.type === 'PLAIN');
 }
 
 function resolveAlias(document: Document.Parsed, node: Node | null): Node | null {
@@ -302,23 +304,26 @@ function resolveAlias(document: Document.Parsed, node: Node | null): Node | null
   return current;
 }
 
-/** The path of the deepest node whose source range holds `offset`. */
+/**
+ * The path of the deepest node whose source range holds `offset` (ends inclusive, so an
+ * empty node at the end still counts; when two siblings touch, the later one wins).
+ */
 function pathAtOffset(document: Document.Parsed, offset: number): ConfigPath {
   const path: (string | number)[] = [];
   let node: Node | null = document.contents;
   for (;;) {
     if (isMap(node)) {
-      const pair: Pair | undefined = node.items.find((item) => pairHolds(item, offset));
+      const index = lastIndexWhere(node.items, (item) => pairHolds(item, offset));
+      const pair = node.items[index];
       if (pair === undefined) return path;
       const key = pair.key as Node | null;
       path.push(isScalar(key) ? String(key.value) : String(key));
-      const keyNode = pair.key as Node | null;
-      if (keyNode?.range && offset < keyNode.range[1]) return path;
+      if (key?.range && offset < key.range[1]) return path;
       node = pair.value as Node | null;
     } else if (isSeq(node)) {
-      const index: number = node.items.findIndex((item) => {
+      const index = lastIndexWhere(node.items, (item) => {
         const range = (item as Node | null)?.range;
-        return range != null && offset >= range[0] && offset < Math.max(range[2], range[0] + 1);
+        return range != null && offset >= range[0] && offset <= range[2];
       });
       if (index < 0) return path;
       path.push(index);
@@ -329,13 +334,16 @@ function pathAtOffset(document: Document.Parsed, offset: number): ConfigPath {
   }
 }
 
+function lastIndexWhere<T>(items: readonly T[], test: (item: T) => boolean): number {
+  for (let i = items.length - 1; i >= 0; i--) if (test(items[i] as T)) return i;
+  return -1;
+}
+
 function pairHolds(pair: unknown, offset: number): boolean {
   if (!isPair(pair)) return false;
   const key = pair.key as Node | null;
   const value = pair.value as Node | null;
   const start = key?.range?.[0] ?? value?.range?.[0];
   const end = value?.range?.[2] ?? key?.range?.[2];
-  return (
-    start !== undefined && end !== undefined && offset >= start && offset < Math.max(end, start + 1)
-  );
+  return start !== undefined && end !== undefined && offset >= start && offset <= end;
 }
