@@ -1,0 +1,45 @@
+/**
+ * What the HTTP routes need from the running server, passed in (not imported) so the Hono
+ * app stays web-standard and testable: the presence engine, sync handler, authentication,
+ * rate limiting, metrics, the explainer and the settings the routes read.
+ *
+ * @example
+ * ```ts
+ * const app = createApp(context); // context: AppContext built by PresenceServer
+ * ```
+ * @module
+ */
+import type { Logger } from '@presence-router/core';
+import type { Authenticator } from './auth.ts';
+import type { PresenceExplainer } from './explain.ts';
+import type { ServerMetrics } from './metrics.ts';
+import type { PresenceService } from './presence-service.ts';
+import type { RateLimiter } from './rate-limiter.ts';
+import type { SyncHandler } from './sync-handler.ts';
+
+/** Membership that the admin API may change (inline rooms). */
+export interface EditableMembership {
+  join(roomId: string, userId: string): void;
+  leave(roomId: string, userId: string): void;
+}
+
+/** Everything the routes use. */
+export interface AppContext {
+  readonly serverName: string;
+  readonly service: PresenceService;
+  readonly syncHandler: SyncHandler;
+  readonly auth: Authenticator;
+  readonly rateLimiter: RateLimiter;
+  readonly metrics: ServerMetrics;
+  readonly explainer: PresenceExplainer;
+  readonly logger: Logger;
+  /** Set when membership comes from inline rooms: the admin API may change it. */
+  readonly editableMembership: EditableMembership | undefined;
+  /** Users known to the server (tokens, inline rooms), for the live page's list. */
+  readonly knownUsers: () => readonly string[];
+  readonly maxRequestBodyBytes: number;
+  readonly maxSyncTimeoutMs: number;
+  readonly livePage: boolean;
+  /** Aborted when the server shuts down (ends live-page streams). */
+  readonly shutdownSignal: AbortSignal;
+}

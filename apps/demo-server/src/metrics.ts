@@ -1,0 +1,154 @@
+/**
+ * A tiny Prometheus text-format writer: counters, gauges and histograms, rendered by hand
+ * (exposition format 0.0.4), plus the demo server's own metric set.
+ *
+ * @example
+ * ```ts
+ * const metrics = new ServerMetrics();
+ * metrics.updates.inc();
+ * metrics.fanOutSeconds.observe(0.0012);
+ * metrics.render(); // "# HELP presence_router_updates_total ..."
+ * ```
+ * @module
+ */
+
+/** The Prometheus text format's content type. */
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+function formatNumber(value: number): string {
+  if (value === Number.POSITIVE_INFINITY) return '+Inf';
+  if (value === Number.NEGATIVE_INFINITY) return '-Inf';
+  return Number.isNaN(value) ? 'NaN' : String(value);
+}
+
+/** A metric that renders itself. */
+interface Metric {
+  render(): string;
+}
+
+/** A monotonically increasing counter. */
+export class Counter implements Metric {
+  readonly name: string;
+  readonly help: string;
+  #value = 0;
+
+  constructor(name: string, help: string) {
+    this.name = name;
+    this.help = help;
+  }
+
+  get value(): number {
+    return this.#value;
+  }
+
+  /** Adds `amount` (>= 0). */
+  inc(amount = 1): void {
+    if (amount > 0) this.#value += amount;
+  }
+
+  render(): string {
+    return `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} counter\n${this.name} ${formatNumber(this.#value)}\n`;
+  }
+}
+
+/** A value read when rendering. */
+export class Gauge implements Metric {
+  readonly name: string;
+  readonly help: string;
+  readonly #read: () => number;
+
+  constructor(name: string, help: string, read: () => number) {
+    this.name = name;
+    this.help = help;
+    this.#read = read;
+  }
+
+  render(): string {
+    return `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} gauge\n${this.name} ${formatNumber(this.#read())}\n`;
+  }
+}
+
+/** A histogram with fixed upper bounds. */
+export class Histogram implements Metric {
+  readonly name: string;
+  readonly help: string;
+  readonly bounds: readonly number[];
+  readonly #counts: number[];
+  #sum = 0;
+  #count = 0;
+
+  constructor(name: string, help: string, bounds: readonly number[]) {
+    this.name = name;
+    this.help = help;
+    this.bounds = [...bounds].sort((a, b) => a - b);
+    this.#counts = this.bounds.map(() => 0);
+  }
+
+  get count(): number {
+    return this.#count;
+  }
+
+  observe(value: number): void {
+    this.#sum += value;
+    this.#count++;
+    for (let i = 0; i < this.bounds.length; i++) {
+      if (value <= (this.bounds[i] as number)) this.#counts[i]!++;
+    }
+  }
+
+  render(): string {
+    let out = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} histogram\n`;
+    this.bounds.forEach((bound, i) => {
+      out += `${this.name}_bucket{le="${formatNumber(bound)}"} ${this.#counts[i]}\n`;
+    });
+    out += `${this.name}_bucket{le="+Inf"} ${this.#count}\n`;
+    out += `${this.name}_sum ${formatNumber(this.#sum)}\n${this.name}_count ${this.#count}\n`;
+    return out;
+  }
+}
+
+/** The demo server's metrics. */
+export class ServerMetrics {
+  readonly updates = new Counter(
+    'presence_router_updates_total',
+    'Presence changes accepted (from PUT, sync and timers).',
+  );
+  readonly deliveries = new Counter(
+    'presence_router_deliveries_total',
+    'Local (recipient, state) deliveries produced by fan-out.',
+  );
+  readonly remoteSends = new Counter(
+    'presence_router_federation_sends_total',
+    'Batches handed to the federation sender (one per remote server).',
+  );
+  readonly requests = new Counter('presence_router_http_requests_total', 'HTTP requests served.');
+  readonly rateLimited = new Counter(
+    'presence_router_rate_limited_total',
+    'Presence updates refused with 429 M_LIMIT_EXCEEDED.',
+  );
+  readonly fanOutSeconds = new Histogram(
+    'presence_router_fan_out_seconds',
+    'Time to route and deliver one batch of presence updates.',
+    [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  );
+  readonly #gauges: Gauge[] = [];
+
+  /** Adds a gauge read at render time. */
+  gauge(name: string, help: string, read: () => number): void {
+    this.#gauges.push(new Gauge(name, help, read));
+  }
+
+  /** Everything in Prometheus text format. */
+  render(): string {
+    const metrics: Metric[] = [
+      this.updates,
+      this.deliveries,
+      this.remoteSends,
+      this.requests,
+      this.rateLimited,
+      this.fanOutSeconds,
+      ...this.#gauges,
+    ];
+    return metrics.map((metric) => metric.render()).join('');
+  }
+}

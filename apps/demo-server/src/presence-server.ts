@@ -1,0 +1,268 @@
+/**
+ * `PresenceServer`: wires the presence engine, the routing modules, authentication, rate
+ * limiting, metrics, timers and the Hono app together, independent of how membership is
+ * obtained and of how HTTP is served (see `load-server.ts` and `node-listener.ts`).
+ *
+ * @example
+ * ```ts
+ * const membership = new InMemoryMembership({ serverName: 'hs' });
+ * const server = await PresenceServer.create({
+ *   serverName: 'hs', settings, membership,
+ *   instantiateModules: (api) => [new ExamplePresenceRouter(config, api)],
+ * });
+ * const response = await server.app.request('/_matrix/client/versions');
+ * await server.shutdown();
+ * ```
+ * @module
+ */
+import {
+  type Logger,
+  type MembershipSource,
+  type ModuleApi,
+  PresenceRouter,
+  type PresenceRouterModule,
+} from '@presence-router/core';
+import type { Hono } from 'hono';
+import { createApp } from './app.ts';
+import type { AppContext, EditableMembership } from './app-context.ts';
+import { Authenticator } from './auth.ts';
+import { messageOf, ServerStartError } from './errors.ts';
+import { PresenceExplainer } from './explain.ts';
+import { type FederationSender, LoggingFederationSender } from './federation-sender.ts';
+import { JsonLogger } from './json-logger.ts';
+import { ServerMetrics } from './metrics.ts';
+import { PresenceService } from './presence-service.ts';
+import { RateLimiter } from './rate-limiter.ts';
+import type { ServerSettings } from './server-settings.ts';
+import { SyncHandler } from './sync-handler.ts';
+import { SyncStreams } from './sync-streams.ts';
+
+/** What modules are constructed with: the host's `ModuleApi` minus callback registration. */
+export type HostModuleApi = Omit<ModuleApi, 'registerPresenceRouterCallbacks'>;
+
+/** Options of {@link PresenceServer.create}. */
+export interface PresenceServerOptions {
+  readonly serverName: string;
+  readonly settings: ServerSettings;
+  readonly membership: MembershipSource;
+  /** Builds the routing modules with the server's `ModuleApi` (default: none). */
+  readonly instantiateModules?: (
+    api: HostModuleApi,
+  ) => PresenceRouterModule[] | Promise<PresenceRouterModule[]>;
+  readonly excludeRoomsFromPresence?: readonly string[];
+  /** Inline rooms the admin API may change. */
+  readonly editableMembership?: EditableMembership;
+  /**
+   * Subscribes to membership changes (room, changed users); the server invalidates nothing
+   * itself but tells newly joined users and rooms about each other's presence.
+   */
+  readonly watchMembership?: (
+    listener: (roomId: string, changedUsers: readonly string[]) => void,
+  ) => () => void;
+  /** Called on shutdown after everything else (close databases, pollers). */
+  readonly close?: () => Promise<void> | void;
+  readonly logger?: Logger;
+  readonly federation?: FederationSender;
+  /** The clock (default `Date.now`). */
+  readonly now?: () => number;
+  /** How often the presence timers run, in ms (default: a tenth of the shortest timer, 1-5 s). */
+  readonly timerIntervalMs?: number;
+}
+
+/** A configured presence server; see the module documentation. */
+export class PresenceServer {
+  readonly serverName: string;
+  readonly settings: ServerSettings;
+  readonly app: Hono;
+  readonly service: PresenceService;
+  readonly metrics: ServerMetrics;
+  readonly logger: Logger;
+  readonly federation: FederationSender;
+  readonly explainer: PresenceExplainer;
+  readonly modules: readonly PresenceRouterModule[];
+  readonly #syncHandler: SyncHandler;
+  readonly #shutdown = new AbortController();
+  readonly #close: (() => Promise<void> | void) | undefined;
+  readonly #unwatch: (() => void) | undefined;
+  readonly #timerIntervalMs: number;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #stopped: Promise<void> | undefined;
+
+  private constructor(
+    options: PresenceServerOptions,
+    parts: {
+      logger: Logger;
+      federation: FederationSender;
+      metrics: ServerMetrics;
+      service: PresenceService;
+      modules: PresenceRouterModule[];
+    },
+  ) {
+    this.serverName = options.serverName;
+    this.settings = options.settings;
+    this.logger = parts.logger;
+    this.federation = parts.federation;
+    this.metrics = parts.metrics;
+    this.service = parts.service;
+    this.modules = parts.modules;
+    this.#close = options.close;
+    const timers = options.settings.timers;
+    this.#timerIntervalMs =
+      options.timerIntervalMs ??
+      Math.min(
+        5000,
+        Math.max(1000, Math.min(timers.syncOnlineTimeoutMs, timers.idleTimeoutMs) / 10),
+      );
+    this.#syncHandler = new SyncHandler(this.service);
+    this.explainer = new PresenceExplainer({
+      serverName: options.serverName,
+      membership: options.membership,
+      modules: parts.modules,
+      excludeRoomsFromPresence: options.excludeRoomsFromPresence,
+      stateOf: (userId) => this.service.publishedState(userId),
+    });
+    const knownUsers = [...new Set(options.settings.accessTokens.values())].sort();
+    const context: AppContext = {
+      serverName: options.serverName,
+      service: this.service,
+      syncHandler: this.#syncHandler,
+      auth: new Authenticator({
+        serverName: options.serverName,
+        accessTokens: options.settings.accessTokens,
+        appService: options.settings.appService,
+        adminToken: options.settings.adminToken,
+      }),
+      rateLimiter: new RateLimiter(options.settings.rateLimit),
+      metrics: this.metrics,
+      explainer: this.explainer,
+      logger: this.logger,
+      editableMembership: options.editableMembership,
+      knownUsers: () => knownUsers,
+      maxRequestBodyBytes: options.settings.maxRequestBodyBytes,
+      maxSyncTimeoutMs: options.settings.maxSyncTimeoutMs,
+      livePage: options.settings.livePage,
+      shutdownSignal: this.#shutdown.signal,
+    };
+    this.app = createApp(context);
+    this.metrics.gauge(
+      'presence_router_active_long_polls',
+      'Sync requests waiting for presence right now.',
+      () => this.service.streams.waitingCount,
+    );
+    this.metrics.gauge(
+      'presence_router_syncing_users',
+      'Users with a sync in progress.',
+      () => this.service.syncingCount,
+    );
+    this.metrics.gauge(
+      'presence_router_sync_streams',
+      'Users with a presence stream (synced at least once).',
+      () => this.service.streams.size,
+    );
+    this.#unwatch = options.watchMembership?.((roomId, users) => {
+      this.service.membershipChanged(roomId, users).catch((error: unknown) => {
+        this.logger.error('could not share presence after a membership change', {
+          roomId,
+          error: messageOf(error),
+        });
+      });
+    });
+  }
+
+  /**
+   * Builds a server: routing modules are constructed with a `ModuleApi` whose
+   * `sendLocalOnlinePresenceTo` reaches this server.
+   * @throws ServerStartError `MODULE_SETUP_FAILED` when a module cannot be built.
+   */
+  static async create(options: PresenceServerOptions): Promise<PresenceServer> {
+    const logger =
+      options.logger ??
+      new JsonLogger({
+        level: options.settings.logLevel,
+        write: (line) => {
+          (globalThis as { console?: { log(s: string): void } }).console?.log(line.trimEnd());
+        },
+      });
+    const federation = options.federation ?? new LoggingFederationSender(logger);
+    const metrics = new ServerMetrics();
+    let service: PresenceService | undefined;
+    const api: HostModuleApi = {
+      serverName: options.serverName,
+      membership: options.membership,
+      sendLocalOnlinePresenceTo: async (users) => {
+        if (service === undefined) {
+          throw new ServerStartError(
+            'MODULE_SETUP_FAILED',
+            'sendLocalOnlinePresenceTo was called before the server started',
+          );
+        }
+        await service.sendLocalOnlinePresenceTo(users);
+      },
+    };
+    let modules: PresenceRouterModule[];
+    try {
+      modules = (await options.instantiateModules?.(api)) ?? [];
+    } catch (cause) {
+      if (cause instanceof Error && cause.name === 'ConfigError') throw cause;
+      throw new ServerStartError(
+        'MODULE_SETUP_FAILED',
+        `Could not set up the routing modules: ${messageOf(cause)}`,
+        { cause },
+      );
+    }
+    const router = new PresenceRouter({
+      serverName: options.serverName,
+      membership: options.membership,
+      modules,
+      logger,
+      excludeRoomsFromPresence: options.excludeRoomsFromPresence,
+    });
+    service = new PresenceService({
+      serverName: options.serverName,
+      router,
+      membership: options.membership,
+      streams: new SyncStreams(),
+      timers: options.settings.timers,
+      federation,
+      metrics,
+      logger,
+      excludeRoomsFromPresence: options.excludeRoomsFromPresence,
+      now: options.now,
+    });
+    return new PresenceServer(options, { logger, federation, metrics, service, modules });
+  }
+
+  /** Aborted when shutdown begins. */
+  get shutdownSignal(): AbortSignal {
+    return this.#shutdown.signal;
+  }
+
+  /** Starts the presence timers (idle, sync timeout); they stop on shutdown. */
+  startTimers(): void {
+    if (this.#timer !== undefined || this.#shutdown.signal.aborted) return;
+    this.#timer = setInterval(() => {
+      this.service.sweepTimers().catch((error: unknown) => {
+        this.logger.error('presence timers failed', { error: messageOf(error) });
+      });
+    }, this.#timerIntervalMs);
+    (this.#timer as { unref?: () => void }).unref?.();
+  }
+
+  /**
+   * Graceful shutdown: stop the timers, answer every waiting long-poll now, end live-page
+   * streams, deliver every accepted update, then close the membership source.
+   */
+  shutdown(): Promise<void> {
+    if (this.#stopped === undefined) {
+      this.#stopped = (async () => {
+        if (this.#timer !== undefined) clearInterval(this.#timer);
+        this.#unwatch?.();
+        this.#shutdown.abort();
+        this.#syncHandler.stop();
+        await this.service.drain();
+        await this.#close?.();
+      })();
+    }
+    return this.#stopped;
+  }
+}

@@ -1,0 +1,339 @@
+/**
+ * The demo server's own configuration keys, in homeserver style, validated with zod through
+ * `@presence-router/config`'s helpers so every error carries file:line:column and the path.
+ * (`server_name` and `presence.routing_modules` are read by `@presence-router/config`'s
+ * `loadConfig`; this file reads everything else.)
+ *
+ * ```yaml
+ * server_name: demo.local
+ * listeners: [{ port: 8008, bind_addresses: ['127.0.0.1'], type: http }]
+ * access_tokens: { '@alice:demo.local': alice-token }
+ * app_service: { token: as-token, sender_localpart: presence-bridge }
+ * admin_token: admin-token
+ * presence: { sync_online_timeout: 30s, idle_timeout: 5m, routing_modules: [...] }
+ * rc_presence: { per_user: { per_second: 1, burst_count: 5 } }
+ * max_request_body_size: 64K
+ * membership: { rooms: { '!lobby:demo.local': ['@alice:demo.local'] } }
+ * ```
+ *
+ * @example
+ * ```ts
+ * const source = parseYamlSource(text, 'homeserver.yaml');
+ * const settings = parseServerSettings(source, { baseDir: '/etc/presence' });
+ * settings.listen; // { host: '127.0.0.1', port: 8008 }
+ * ```
+ * @module
+ */
+import { ConfigError, parseWithSchema, type YamlSource } from '@presence-router/config';
+import { roomIdProblem, serverNameOf, userIdProblem } from '@presence-router/core';
+import { z } from 'zod';
+import type { LogLevel } from './json-logger.ts';
+import { DEFAULT_PRESENCE_TIMERS, type PresenceTimerSettings } from './presence-rules.ts';
+import type { RateLimitSettings } from './rate-limiter.ts';
+
+/** Where room membership comes from. */
+export type MembershipSettings =
+  | { readonly kind: 'rooms'; readonly rooms: ReadonlyMap<string, readonly string[]> }
+  | { readonly kind: 'sqlite'; readonly path: string; readonly pollIntervalMs: number }
+  | { readonly kind: 'postgres'; readonly url: string; readonly pollIntervalMs: number }
+  | {
+      readonly kind: 'http';
+      readonly baseUrl: string;
+      readonly accessToken: string;
+      readonly cacheTtlMs: number;
+    };
+
+/** The demo server's settings (everything but routing, which `loadConfig` reads). */
+export interface ServerSettings {
+  readonly listen: { readonly host: string; readonly port: number };
+  /** Access token -> user ID. */
+  readonly accessTokens: ReadonlyMap<string, string>;
+  readonly appService:
+    | { readonly token: string; readonly senderLocalpart: string | undefined }
+    | undefined;
+  readonly adminToken: string | undefined;
+  readonly timers: PresenceTimerSettings;
+  readonly rateLimit: RateLimitSettings;
+  readonly maxRequestBodyBytes: number;
+  /** Longest `/sync` long-poll honoured, in ms. */
+  readonly maxSyncTimeoutMs: number;
+  readonly livePage: boolean;
+  readonly logLevel: LogLevel;
+  readonly membership: MembershipSettings;
+}
+
+/** Options of {@link parseServerSettings}. */
+export interface ServerSettingsOptions {
+  /** Relative paths (the SQLite database) are resolved against this directory. */
+  readonly baseDir?: string;
+  /** The configuration's `server_name`, to check that token users are local. */
+  readonly serverName?: string;
+}
+
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration: a number of milliseconds or Synapse's `30s` / `5m` / `1h` / `2d` form. */
+const durationSchema = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  if (typeof value === 'number') {
+    if (Number.isFinite(value) && value >= 0) return value;
+  } else {
+    const match = DURATION.exec(value.trim());
+    if (match) return Number(match[1]) * (UNIT_MS[match[2] ?? 'ms'] as number);
+  }
+  ctx.issues.push({
+    code: 'custom',
+    input: value,
+    message: `expected a duration: milliseconds or a number with s, m, h or d (e.g. 30s), found ${JSON.stringify(value)}`,
+  });
+  return z.NEVER;
+});
+
+const SIZE = /^(\d+)\s*([KMG])?B?$/i;
+const SIZE_FACTOR: Record<string, number> = { K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+
+/** A size in bytes: a number or `64K` / `1M`. */
+const sizeSchema = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  if (typeof value === 'number') {
+    if (Number.isInteger(value) && value > 0) return value;
+  } else {
+    const match = SIZE.exec(value.trim());
+    if (match) {
+      return Number(match[1]) * (match[2] ? (SIZE_FACTOR[match[2].toUpperCase()] as number) : 1);
+    }
+  }
+  ctx.issues.push({
+    code: 'custom',
+    input: value,
+    message: `expected a size in bytes: a positive integer or a number with K, M or G (e.g. 64K), found ${JSON.stringify(value)}`,
+  });
+  return z.NEVER;
+});
+
+const userIdSchema = z.string({ error: 'a user ID like "@alice:example.org"' }).check((ctx) => {
+  const problem = userIdProblem(ctx.value);
+  if (problem !== undefined) {
+    ctx.issues.push({
+      code: 'custom',
+      input: ctx.value,
+      message: `invalid user ID ${JSON.stringify(ctx.value)}: ${problem}`,
+    });
+  }
+});
+
+const tokenSchema = z
+  .string({ error: 'a token (a string)' })
+  .regex(/^[\x21-\x7e]{8,512}$/, 'a token of 8 to 512 visible ASCII characters (no spaces)');
+
+const listenerSchema = z.strictObject({
+  port: z.number({ error: 'a port number' }).int().min(0).max(65535),
+  bind_addresses: z.array(z.string(), { error: 'a list of addresses' }).min(1).optional(),
+  type: z.literal('http', { error: 'http (the only listener type served)' }).optional(),
+  tls: z.literal(false, { error: 'false (TLS is not served; put a proxy in front)' }).optional(),
+  x_forwarded: z.boolean().optional(),
+  resources: z.unknown().optional(),
+});
+
+const roomsSchema = z
+  .record(z.string(), z.array(userIdSchema, { error: 'a list of user IDs' }), {
+    error: 'a mapping of room ID to a list of user IDs',
+  })
+  .check((ctx) => {
+    for (const roomId of Object.keys(ctx.value)) {
+      const problem = roomIdProblem(roomId);
+      if (problem !== undefined) {
+        ctx.issues.push({
+          code: 'custom',
+          input: roomId,
+          path: [roomId],
+          message: `invalid room ID ${JSON.stringify(roomId)}: ${problem}`,
+        });
+      }
+    }
+  });
+
+const membershipSchema = z
+  .strictObject(
+    {
+      rooms: roomsSchema.optional(),
+      sqlite: z.string({ error: 'the path of a Synapse SQLite database' }).min(1).optional(),
+      postgres: z
+        .string({ error: 'a PostgreSQL URL like postgresql://user@127.0.0.1/synapse' })
+        .regex(/^postgres(ql)?:\/\//, 'a URL starting with postgresql://')
+        .optional(),
+      http: z
+        .strictObject({
+          base_url: z.url({ error: 'the homeserver URL, like http://127.0.0.1:8008' }),
+          access_token: tokenSchema,
+          cache_ttl: durationSchema.optional(),
+        })
+        .optional(),
+      poll_interval: durationSchema.optional(),
+    },
+    { error: 'a mapping with one of rooms, sqlite, postgres or http' },
+  )
+  .check((ctx) => {
+    const given = (['rooms', 'sqlite', 'postgres', 'http'] as const).filter(
+      (key) => ctx.value[key] !== undefined,
+    );
+    if (given.length !== 1) {
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value,
+        params: { configCode: given.length === 0 ? 'MISSING_KEY' : 'CONFLICTING_KEYS' },
+        message:
+          given.length === 0
+            ? 'give one membership source: rooms, sqlite, postgres or http'
+            : `give only one membership source, found ${given.join(' and ')}`,
+      });
+    }
+  });
+
+const settingsSchema = z.looseObject({
+  listeners: z.array(listenerSchema, { error: 'a list of listeners' }).min(1).optional(),
+  access_tokens: z
+    .record(z.string(), tokenSchema, { error: 'a mapping of user ID to access token' })
+    .optional(),
+  app_service: z
+    .strictObject({ token: tokenSchema, sender_localpart: z.string().min(1).optional() })
+    .optional(),
+  admin_token: tokenSchema.optional(),
+  presence: z
+    .looseObject({
+      sync_online_timeout: durationSchema.optional(),
+      idle_timeout: durationSchema.optional(),
+      last_active_granularity: durationSchema.optional(),
+    })
+    .nullish(),
+  rc_presence: z
+    .strictObject({
+      per_user: z.strictObject({
+        per_second: z.number().positive(),
+        burst_count: z.number().int().min(1),
+      }),
+    })
+    .optional(),
+  max_request_body_size: sizeSchema.optional(),
+  max_sync_timeout: durationSchema.optional(),
+  live_page: z.boolean({ error: 'true or false' }).optional(),
+  log_level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional(),
+  membership: membershipSchema.optional(),
+});
+
+/** Joins a relative path to `baseDir` without Node's `path` (the app stays web-standard). */
+function resolvePath(baseDir: string | undefined, path: string): string {
+  if (path.startsWith('/') || baseDir === undefined || path === ':memory:') return path;
+  return `${baseDir.replace(/\/+$/, '')}/${path.replace(/^\.\//, '')}`;
+}
+
+/**
+ * Reads the demo server's keys from a parsed YAML source.
+ * @throws ConfigError (with path, line and column).
+ */
+export function parseServerSettings(
+  source: YamlSource,
+  options: ServerSettingsOptions = {},
+): ServerSettings {
+  const raw = parseWithSchema(settingsSchema, source.value, { source, path: [] });
+  const accessTokens = new Map<string, string>();
+  for (const [userId, token] of Object.entries(raw.access_tokens ?? {})) {
+    const path = ['access_tokens', userId];
+    const problem = userIdProblem(userId);
+    if (problem !== undefined) {
+      throw keyError(source, path, `invalid user ID ${JSON.stringify(userId)}: ${problem}`);
+    }
+    if (options.serverName !== undefined && serverNameOf(userId) !== options.serverName) {
+      throw keyError(
+        source,
+        path,
+        `${userId} is not a user of this server (${options.serverName}); access tokens are for local users`,
+      );
+    }
+    if (accessTokens.has(token)) {
+      throw source.errorAt(
+        'CONFLICTING_KEYS',
+        path,
+        `the same token is given to ${accessTokens.get(token)} and ${userId}`,
+      );
+    }
+    accessTokens.set(token, userId);
+  }
+  const reserved = [raw.admin_token, raw.app_service?.token].filter((t) => t !== undefined);
+  for (const token of reserved) {
+    if (accessTokens.has(token)) {
+      throw source.errorAt(
+        'CONFLICTING_KEYS',
+        ['access_tokens'],
+        'a user access token equals the admin or application-service token',
+      );
+    }
+  }
+  if (raw.admin_token !== undefined && raw.admin_token === raw.app_service?.token) {
+    throw source.errorAt(
+      'CONFLICTING_KEYS',
+      ['admin_token'],
+      'the admin token equals the application-service token',
+    );
+  }
+  const listener = raw.listeners?.[0];
+  const presence = raw.presence ?? {};
+  return {
+    listen: {
+      host: listener?.bind_addresses?.[0] ?? '127.0.0.1',
+      port: listener?.port ?? 8008,
+    },
+    accessTokens,
+    appService:
+      raw.app_service === undefined
+        ? undefined
+        : { token: raw.app_service.token, senderLocalpart: raw.app_service.sender_localpart },
+    adminToken: raw.admin_token,
+    timers: {
+      syncOnlineTimeoutMs:
+        presence.sync_online_timeout ?? DEFAULT_PRESENCE_TIMERS.syncOnlineTimeoutMs,
+      idleTimeoutMs: presence.idle_timeout ?? DEFAULT_PRESENCE_TIMERS.idleTimeoutMs,
+      lastActiveGranularityMs:
+        presence.last_active_granularity ?? DEFAULT_PRESENCE_TIMERS.lastActiveGranularityMs,
+    },
+    rateLimit: {
+      perSecond: raw.rc_presence?.per_user.per_second ?? 1,
+      burstCount: raw.rc_presence?.per_user.burst_count ?? 5,
+    },
+    maxRequestBodyBytes: raw.max_request_body_size ?? 64 * 1024,
+    maxSyncTimeoutMs: Math.min(raw.max_sync_timeout ?? 120_000, 3_600_000),
+    livePage: raw.live_page ?? false,
+    logLevel: raw.log_level ?? 'info',
+    membership: membershipSettings(raw.membership, options.baseDir),
+  };
+}
+
+function keyError(source: YamlSource, path: (string | number)[], detail: string): ConfigError {
+  const position = source.locateKey(path) ?? source.locateNearest(path);
+  return new ConfigError('INVALID_VALUE', detail, {
+    path,
+    line: position.line,
+    column: position.column,
+    sourceName: source.sourceName,
+  });
+}
+
+function membershipSettings(
+  raw: z.output<typeof membershipSchema> | undefined,
+  baseDir: string | undefined,
+): MembershipSettings {
+  if (raw === undefined) return { kind: 'rooms', rooms: new Map() };
+  const pollIntervalMs = raw.poll_interval ?? 1000;
+  if (raw.sqlite !== undefined) {
+    return { kind: 'sqlite', path: resolvePath(baseDir, raw.sqlite), pollIntervalMs };
+  }
+  if (raw.postgres !== undefined) return { kind: 'postgres', url: raw.postgres, pollIntervalMs };
+  if (raw.http !== undefined) {
+    return {
+      kind: 'http',
+      baseUrl: raw.http.base_url,
+      accessToken: raw.http.access_token,
+      cacheTtlMs: raw.http.cache_ttl ?? 10_000,
+    };
+  }
+  return { kind: 'rooms', rooms: new Map(Object.entries(raw.rooms ?? {})) };
+}

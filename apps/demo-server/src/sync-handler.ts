@@ -1,0 +1,148 @@
+/**
+ * The presence part of `GET /sync`: initial syncs answer a snapshot of the current
+ * non-offline presence the user is interested in; incremental syncs answer every change
+ * routed to the user since the token (offline included), each sender once with its latest
+ * state, long-polling up to `timeout` when there is nothing yet. A snapshot requested with
+ * `sendLocalOnlinePresenceTo` is merged into the next sync of every older token, once.
+ *
+ * @example
+ * ```ts
+ * const handler = new SyncHandler(service);
+ * const first = await handler.sync('@bob:hs', { setPresence: 'online', timeoutMs: 0 });
+ * const next = await handler.sync('@bob:hs', { since: first.next_batch, setPresence: 'online', timeoutMs: 30000 });
+ * ```
+ * @module
+ */
+import type { UserPresenceState } from '@presence-router/core';
+import { MatrixError } from './errors.ts';
+import { type PresenceEvent, presenceEvent } from './presence-event.ts';
+import type { SetPresence } from './presence-rules.ts';
+import type { PresenceService } from './presence-service.ts';
+
+/** What a sync asks for. */
+export interface SyncRequest {
+  readonly since?: string | undefined;
+  /** Long-poll for at most this long (ms) when there is nothing new. */
+  readonly timeoutMs: number;
+  readonly setPresence: SetPresence;
+  /** Answer a snapshot even with a since token (changes since the token are merged in). */
+  readonly fullState?: boolean;
+  /** Aborts the long-poll (client gone, shutdown). */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** The presence part of a sync response, plus the token. */
+export interface SyncPresenceResponse {
+  readonly next_batch: string;
+  readonly presence: { readonly events: PresenceEvent[] };
+}
+
+/** Serves the presence part of `/sync`. */
+export class SyncHandler {
+  readonly #service: PresenceService;
+  #stopping = false;
+
+  constructor(service: PresenceService) {
+    this.#service = service;
+  }
+
+  /** Makes every waiting and later long-poll answer at once (graceful shutdown). */
+  stop(): void {
+    this.#stopping = true;
+    this.#service.streams.close();
+  }
+
+  /** One sync of `userId`. Throws {@link MatrixError} `M_INVALID_PARAM` for a bad token. */
+  async sync(userId: string, request: SyncRequest): Promise<SyncPresenceResponse> {
+    const streams = this.#service.streams;
+    let since: number | undefined;
+    if (request.since !== undefined) {
+      const parsed = streams.parseToken(request.since);
+      if (parsed.kind === 'malformed') {
+        throw new MatrixError(
+          400,
+          'M_INVALID_PARAM',
+          `Invalid since token ${JSON.stringify(request.since)}`,
+        );
+      }
+      // A token of an earlier run of this server: start over with a snapshot.
+      if (parsed.kind === 'position') since = parsed.position;
+    }
+    await this.#service.syncStarted(userId, request.setPresence);
+    try {
+      streams.open(userId);
+      if (since === undefined) return await this.#initial(userId, undefined);
+      if (request.fullState === true) return await this.#initial(userId, since);
+      return await this.#incremental(userId, since, request);
+    } finally {
+      this.#service.syncEnded(userId, request.setPresence);
+    }
+  }
+
+  /** A snapshot of non-offline presence, plus the changes after `since` when given. */
+  async #initial(userId: string, since: number | undefined): Promise<SyncPresenceResponse> {
+    const interest = await this.#service.interestedUsers(userId);
+    // From here on synchronous: the snapshot and the position belong together.
+    const position = this.#service.streams.position;
+    const states = this.#service.snapshot(interest, false);
+    if (since !== undefined) {
+      const changes = this.#service.streams.changesSince(userId, since).states;
+      return this.#respond(position, mergeLatest(changes, states));
+    }
+    return this.#respond(position, states);
+  }
+
+  async #incremental(
+    userId: string,
+    since: number,
+    request: SyncRequest,
+  ): Promise<SyncPresenceResponse> {
+    const streams = this.#service.streams;
+    const deadline = Date.now() + request.timeoutMs;
+    for (;;) {
+      let changes = streams.changesSince(userId, since);
+      if (changes.snapshotDue || changes.truncated) {
+        const interest = await this.#service.interestedUsers(userId);
+        const position = streams.position;
+        changes = streams.changesSince(userId, since);
+        // A log that no longer reaches the token: every interested user's latest state,
+        // offline included, stands in for the changes that were dropped.
+        const snapshot = this.#service.snapshot(interest, changes.truncated);
+        return this.#respond(position, mergeLatest(changes.states, snapshot));
+      }
+      const position = streams.position;
+      const remaining = deadline - Date.now();
+      if (
+        changes.states.length > 0 ||
+        remaining <= 0 ||
+        this.#stopping ||
+        request.signal?.aborted === true
+      ) {
+        return this.#respond(position, changes.states);
+      }
+      await streams.wait(userId, position, remaining, request.signal);
+    }
+  }
+
+  #respond(position: number, states: readonly UserPresenceState[]): SyncPresenceResponse {
+    const now = this.#service.now();
+    return {
+      next_batch: this.#service.streams.tokenOf(position),
+      presence: { events: states.map((state) => presenceEvent(state, now)) },
+    };
+  }
+}
+
+/** `first` then `second`, one state per user: the later list wins for a user in both. */
+function mergeLatest(
+  first: readonly UserPresenceState[],
+  second: readonly UserPresenceState[],
+): UserPresenceState[] {
+  const latest = new Map<string, UserPresenceState>();
+  for (const state of first) latest.set(state.userId, state);
+  for (const state of second) {
+    latest.delete(state.userId);
+    latest.set(state.userId, state);
+  }
+  return [...latest.values()];
+}

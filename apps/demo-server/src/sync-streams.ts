@@ -1,0 +1,225 @@
+/**
+ * Per-user presence streams behind `/sync`: one global position counter, a bounded log of
+ * delivered states per syncing user, since tokens, snapshot requests
+ * (`sendLocalOnlinePresenceTo`) and long-poll waiters.
+ *
+ * Delivery is grouped: a fan-out group's members all receive one shared entry object (the
+ * group's state list is shared too), so a 5,000-member room costs 5,000 pointer pushes.
+ * Only users that have synced at least once have a stream: anyone else gets a full snapshot
+ * on their first sync anyway.
+ *
+ * @example
+ * ```ts
+ * const streams = new SyncStreams();
+ * streams.open('@bob:hs');
+ * streams.deliver(streams.nextPosition(), ['@bob:hs'], [aliceOnline]);
+ * streams.changesSince('@bob:hs', 0); // { states: [aliceOnline], snapshotDue: false, ... }
+ * ```
+ * @module
+ */
+import type { UserPresenceState } from '@presence-router/core';
+
+interface StreamEntry {
+  readonly position: number;
+  readonly states: readonly UserPresenceState[];
+}
+
+interface UserStream {
+  entries: StreamEntry[];
+  /** Positions up to this one are no longer in `entries` (or predate the stream). */
+  truncatedThrough: number;
+  /** Position of the latest snapshot request; 0 when none. */
+  snapshotAt: number;
+  readonly waiters: Set<() => void>;
+}
+
+/** What a user's stream holds after a since token. */
+export interface StreamChanges {
+  /** The latest state of each sender that changed after the token, in order of last change. */
+  readonly states: readonly UserPresenceState[];
+  /** A snapshot was requested after the token. */
+  readonly snapshotDue: boolean;
+  /** The log no longer reaches back to the token (or the token predates the stream). */
+  readonly truncated: boolean;
+}
+
+/** A parsed since token. */
+export type ParsedToken =
+  | { readonly kind: 'position'; readonly position: number }
+  | { readonly kind: 'other-instance' }
+  | { readonly kind: 'malformed' };
+
+/** Options of {@link SyncStreams}. */
+export interface SyncStreamsOptions {
+  /** Entries kept per user before the oldest half is dropped (default 4096). */
+  readonly maxEntriesPerUser?: number;
+  /** Distinguishes this process's tokens from a previous run's (default: random). */
+  readonly instanceId?: string;
+}
+
+const TOKEN = /^p(\d{1,15})_([A-Za-z0-9]{1,32})$/;
+
+/** The per-user presence streams of one server process. */
+export class SyncStreams {
+  readonly instanceId: string;
+  readonly #maxEntries: number;
+  readonly #streams = new Map<string, UserStream>();
+  #position = 0;
+  #waiting = 0;
+  #closed = false;
+
+  constructor(options: SyncStreamsOptions = {}) {
+    this.#maxEntries = Math.max(2, options.maxEntriesPerUser ?? 4096);
+    this.instanceId = options.instanceId ?? Math.random().toString(36).slice(2, 10);
+  }
+
+  /** The latest position handed out. */
+  get position(): number {
+    return this.#position;
+  }
+
+  /** Long-polls waiting right now. */
+  get waitingCount(): number {
+    return this.#waiting;
+  }
+
+  /** Number of users with a stream. */
+  get size(): number {
+    return this.#streams.size;
+  }
+
+  /** Hands out the next position. */
+  nextPosition(): number {
+    return ++this.#position;
+  }
+
+  /** The since token of a position. */
+  tokenOf(position: number): string {
+    return `p${position}_${this.instanceId}`;
+  }
+
+  /** Parses a since token. */
+  parseToken(token: string): ParsedToken {
+    const match = TOKEN.exec(token);
+    if (match === null) return { kind: 'malformed' };
+    if (match[2] !== this.instanceId) return { kind: 'other-instance' };
+    const position = Number(match[1]);
+    return position > this.#position ? { kind: 'malformed' } : { kind: 'position', position };
+  }
+
+  /** Whether a user has a stream (has synced). */
+  has(userId: string): boolean {
+    return this.#streams.has(userId);
+  }
+
+  /** The user's stream, created at the current position when missing. */
+  open(userId: string): void {
+    if (!this.#streams.has(userId)) {
+      this.#streams.set(userId, {
+        entries: [],
+        truncatedThrough: this.#position,
+        snapshotAt: 0,
+        waiters: new Set(),
+      });
+    }
+  }
+
+  /**
+   * Appends `states` at `position` to the streams of those `userIds` that have one, and wakes
+   * their long-polls. All of them share one entry. Returns how many streams received it.
+   */
+  deliver(
+    position: number,
+    userIds: Iterable<string>,
+    states: readonly UserPresenceState[],
+  ): number {
+    if (states.length === 0) return 0;
+    const entry: StreamEntry = { position, states };
+    let count = 0;
+    for (const userId of userIds) {
+      const stream = this.#streams.get(userId);
+      if (stream === undefined) continue;
+      count++;
+      stream.entries.push(entry);
+      if (stream.entries.length > this.#maxEntries) {
+        const drop = stream.entries.length >> 1;
+        stream.truncatedThrough = (stream.entries[drop - 1] as StreamEntry).position;
+        stream.entries = stream.entries.slice(drop);
+      }
+      SyncStreams.#wake(stream);
+    }
+    return count;
+  }
+
+  /**
+   * Makes the user's next sync (per since token) a full snapshot: any token handed out before
+   * this call sees `snapshotDue`. Creates the stream when missing.
+   */
+  requestSnapshot(userId: string): void {
+    this.open(userId);
+    const stream = this.#streams.get(userId) as UserStream;
+    stream.snapshotAt = this.nextPosition();
+    SyncStreams.#wake(stream);
+  }
+
+  /** What the user's stream holds after `since` (synchronous: read it with the position). */
+  changesSince(userId: string, since: number): StreamChanges {
+    const stream = this.#streams.get(userId);
+    if (stream === undefined) return { states: [], snapshotDue: false, truncated: true };
+    const truncated = since < stream.truncatedThrough;
+    const latest = new Map<string, UserPresenceState>();
+    const entries = stream.entries;
+    let start = entries.length;
+    while (start > 0 && (entries[start - 1] as StreamEntry).position > since) start--;
+    for (let i = start; i < entries.length; i++) {
+      for (const state of (entries[i] as StreamEntry).states) {
+        latest.delete(state.userId);
+        latest.set(state.userId, state);
+      }
+    }
+    return { states: [...latest.values()], snapshotDue: stream.snapshotAt > since, truncated };
+  }
+
+  /**
+   * Waits until the user's stream gets something after `since`, `timeoutMs` passes, `signal`
+   * aborts or the streams close. Resolves at once when something is already there.
+   */
+  wait(userId: string, since: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    this.open(userId);
+    const stream = this.#streams.get(userId) as UserStream;
+    const last = stream.entries[stream.entries.length - 1];
+    if (
+      this.#closed ||
+      timeoutMs <= 0 ||
+      signal?.aborted === true ||
+      (last !== undefined && last.position > since) ||
+      stream.snapshotAt > since
+    ) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      this.#waiting++;
+      const done = (): void => {
+        if (!stream.waiters.delete(done)) return;
+        this.#waiting--;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      signal?.addEventListener('abort', done);
+      stream.waiters.add(done);
+    });
+  }
+
+  /** Answers every waiting long-poll now and makes later waits return at once (shutdown). */
+  close(): void {
+    this.#closed = true;
+    for (const stream of this.#streams.values()) SyncStreams.#wake(stream);
+  }
+
+  static #wake(stream: UserStream): void {
+    if (stream.waiters.size === 0) return;
+    for (const waiter of [...stream.waiters]) waiter();
+  }
+}

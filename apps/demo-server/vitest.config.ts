@@ -1,0 +1,7 @@
+import { defineConfig, mergeConfig } from 'vitest/config';
+import { sharedConfig } from '../../vitest.shared.ts';
+
+export default mergeConfig(
+  sharedConfig,
+  defineConfig({ test: { name: 'demo-server', testTimeout: 30_000, hookTimeout: 30_000 } }),
+);
