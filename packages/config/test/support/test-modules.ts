@@ -2,11 +2,7 @@
  * Routing module classes for the tests: each exercises one way a module can behave at
  * `parseConfig` and construction time.
  */
-import {
-  ALL_USERS,
-  type ModuleApi,
-  type UserPresenceState,
-} from '@presence-router/core';
+import { ALL_USERS, type ModuleApi, type UserPresenceState } from '@presence-router/core';
 import { ConfigError } from '../../src/index.ts';
 
 /** Config of {@link AuditRouter}. */
