@@ -32,8 +32,8 @@ import {
   type UserPresenceState,
   userPresenceState,
 } from '@presence-router/core';
+import { type ExampleRouterConfig, registerExampleRouter } from '@presence-router/example-router';
 import { InMemoryMembership } from '@presence-router/membership';
-import { type ExampleRouterConfig, registerExampleRouter } from '../src/index.ts';
 
 /** The homeserver of the example. */
 export const SERVER_NAME = 'hs.example';
