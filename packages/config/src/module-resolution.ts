@@ -15,8 +15,9 @@
  * ```
  * @module
  */
+import { access } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError, type ConfigErrorCode } from './errors.ts';
 import type { AnyModuleClass, ModuleRegistry } from './module-registry.ts';
 import {
@@ -79,29 +80,39 @@ function errorCode(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-/** Whether an import failure says the target itself (not one of its imports) is missing. */
-function isTargetMissing(error: unknown, target: string, imported: string): boolean {
-  const message = error instanceof Error ? error.message : String(error);
+/** `@scope/name` or `name`: the package part of a bare specifier. */
+function packageNameOf(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier);
+}
+
+/**
+ * Whether an import failure of a package says the package itself (or the asked subpath) is
+ * missing, rather than one of its own imports.
+ */
+function isPackageMissing(error: unknown, target: string): boolean {
   const code = errorCode(error);
-  const notFound =
-    code === 'ERR_MODULE_NOT_FOUND' ||
-    code === 'ERR_UNSUPPORTED_DIR_IMPORT' ||
-    code === 'MODULE_NOT_FOUND' ||
-    /cannot find (module|package)|failed to load url|does not exist/i.test(message);
-  if (!notFound) return false;
-  const firstLine = message.split('\n')[0] ?? '';
-  const path = imported.startsWith('file:') ? decodeURIComponent(new URL(imported).pathname) : '';
-  const named = (text: string) =>
-    text !== '' &&
-    (firstLine.includes(`'${text}'`) ||
-      firstLine.includes(`"${text}"`) ||
-      firstLine.includes(` ${text} `) ||
-      (firstLine.includes(` ${text}`) && firstLine.endsWith(text)));
-  if (named(target) || named(imported) || (path !== '' && firstLine.includes(path))) return true;
-  // A package's own missing dependency names that dependency, not the target.
-  return (
-    !isFilePathTarget(target) && firstLine.includes(target) && !firstLine.includes('imported from')
-  );
+  if (code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') return true;
+  const message = error instanceof Error ? error.message : String(error);
+  if (
+    /is not exported under the conditions|is not defined by "exports"/.test(message) &&
+    message.includes(packageNameOf(target))
+  ) {
+    return true;
+  }
+  const missing = /Cannot find (?:package|module) '([^']+)'/.exec(message)?.[1];
+  if (missing === undefined) return false;
+  return missing === target || packageNameOf(missing) === packageNameOf(target);
+}
+
+/** Whether a `file:` URL names an existing file (`undefined` when that cannot be checked). */
+async function fileExists(url: string): Promise<boolean> {
+  try {
+    await access(fileURLToPath(url));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function describeExports(namespace: object): string {
@@ -136,17 +147,19 @@ export async function resolveModuleClass(
   const registryPart =
     names.length === 0 ? 'no modules are registered' : `registered modules: ${names.join(', ')}`;
   const imported = importTargetOf(specifier.target, options.baseDir);
+  const isFile = imported.startsWith('file:');
+  const unknown = (cause?: unknown) =>
+    makeError(
+      'UNKNOWN_MODULE',
+      `unknown module ${JSON.stringify(text)}: not in the registry (${registryPart}), and import(${JSON.stringify(imported)}) found no such ${isFile ? 'file' : 'package'}`,
+      cause,
+    );
+  if (isFile && !(await fileExists(imported))) throw unknown();
   let namespace: unknown;
   try {
     namespace = await (options.importModule ?? defaultImporter)(imported);
   } catch (cause) {
-    if (isTargetMissing(cause, specifier.target, imported)) {
-      throw makeError(
-        'UNKNOWN_MODULE',
-        `unknown module ${JSON.stringify(text)}: not in the registry (${registryPart}), and import(${JSON.stringify(imported)}) found no such ${isFilePathTarget(specifier.target) ? 'file' : 'package'}`,
-        cause,
-      );
-    }
+    if (!isFile && isPackageMissing(cause, specifier.target)) throw unknown(cause);
     throw makeError(
       'MODULE_LOAD_FAILED',
       `module ${JSON.stringify(text)} failed to load: import(${JSON.stringify(imported)}) threw ${cause instanceof Error ? `${cause.name}: ${cause.message.split('\n')[0]}` : String(cause)}`,

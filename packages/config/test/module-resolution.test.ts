@@ -1,0 +1,230 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { silentLogger } from '@presence-router/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import {
+  ConfigError,
+  importTargetOf,
+  loadConfig,
+  ModuleRegistry,
+  resolveModuleClass,
+} from '../src/index.ts';
+import { AuditRouter } from './support/test-modules.ts';
+
+const testDir = fileURLToPath(new URL('.', import.meta.url));
+const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
+
+async function resolutionError(text: string, options = {}): Promise<ConfigError> {
+  try {
+    await resolveModuleClass(text, { baseDir: testDir, ...options });
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('resolveModuleClass: registry first, then import()', () => {
+  it('takes the registered class even when a file of that name exists', async () => {
+    const registry = new ModuleRegistry().register(
+      './fixtures/routers.mjs#FixtureRouter',
+      AuditRouter,
+    );
+    const fromRegistry = await resolveModuleClass('./fixtures/routers.mjs.FixtureRouter', {
+      registry,
+      baseDir: testDir,
+    });
+    expect(fromRegistry.from).toBe('registry');
+    expect(fromRegistry.moduleClass).toBe(AuditRouter);
+
+    const imported = await resolveModuleClass('./fixtures/routers.mjs.FixtureRouter', {
+      baseDir: testDir,
+    });
+    expect(imported.from).toBe('import');
+    expect(imported.moduleClass.name).toBe('FixtureRouter');
+    expect(imported.imported).toBe(pathToFileURL(join(fixtures, 'routers.mjs')).href);
+  });
+
+  it('imports both spellings and a bare file for its default export', async () => {
+    const dot = await resolveModuleClass('./fixtures/routers.mjs.FixtureRouter', {
+      baseDir: testDir,
+    });
+    const hash = await resolveModuleClass('./fixtures/routers.mjs#FixtureRouter', {
+      baseDir: testDir,
+    });
+    const bare = await resolveModuleClass('./fixtures/routers.mjs', { baseDir: testDir });
+    expect(hash.moduleClass).toBe(dot.moduleClass);
+    expect(bare.moduleClass.name).toBe('DefaultRouter');
+  });
+
+  it('resolves relative paths against a baseDir given as a path or a URL', async () => {
+    const byPath = await resolveModuleClass('./routers.mjs#FixtureRouter', { baseDir: fixtures });
+    const byUrl = await resolveModuleClass('./routers.mjs#FixtureRouter', {
+      baseDir: new URL('./fixtures', import.meta.url),
+    });
+    expect(byUrl.moduleClass).toBe(byPath.moduleClass);
+    expect(importTargetOf('../x.mjs', '/etc/pr/conf')).toBe('file:///etc/pr/x.mjs');
+    expect(importTargetOf('/abs/x.mjs')).toBe('file:///abs/x.mjs');
+    expect(importTargetOf('some-package')).toBe('some-package');
+  });
+
+  it('imports a TypeScript module file', async () => {
+    const resolved = await resolveModuleClass('./fixtures/typed-router.ts#TypedRouter', {
+      baseDir: testDir,
+    });
+    expect(resolved.moduleClass.name).toBe('TypedRouter');
+  });
+
+  it('imports a package by name', async () => {
+    const resolved = await resolveModuleClass('zod.ZodError');
+    expect(resolved.from).toBe('import');
+    expect(resolved.moduleClass).toBe(z.ZodError);
+  });
+
+  it("uses the caller's importer for packages when given one", async () => {
+    const asked: string[] = [];
+    const resolved = await resolveModuleClass('@acme/routers.Router', {
+      importModule: async (specifier) => {
+        asked.push(specifier);
+        return { Router: AuditRouter };
+      },
+    });
+    expect(asked).toEqual(['@acme/routers']);
+    expect(resolved.moduleClass).toBe(AuditRouter);
+  });
+});
+
+describe('resolveModuleClass: failures', () => {
+  it('UNKNOWN_MODULE for a missing file', async () => {
+    const error = await resolutionError('./fixtures/missing-router.mjs#Router');
+    expect(error.code).toBe('UNKNOWN_MODULE');
+    expect(error.detail).toContain('no modules are registered');
+    expect(error.detail).toContain('missing-router.mjs") found no such file');
+    expect(error.detail).toContain('found no such file');
+  });
+
+  it('UNKNOWN_MODULE for a missing export, listing the exports', async () => {
+    const registry = new ModuleRegistry().register('audit.AuditRouter', AuditRouter);
+    const error = await resolutionError('./fixtures/routers.mjs#Nope', { registry });
+    expect(error.code).toBe('UNKNOWN_MODULE');
+    expect(error.detail).toContain('registered modules: audit.AuditRouter');
+    expect(error.detail).toContain(
+      'has no export "Nope" (its exports: FixtureRouter, default, notAClass)',
+    );
+  });
+
+  it('MODULE_INVALID for an export that is not a class', async () => {
+    const error = await resolutionError('./fixtures/routers.mjs#notAClass');
+    expect(error.code).toBe('MODULE_INVALID');
+    expect(error.detail).toContain('is number, expected a class');
+  });
+
+  it('MODULE_LOAD_FAILED with the cause for a module that throws while loading', async () => {
+    const error = await resolutionError('./fixtures/throws-on-import.mjs#X');
+    expect(error.code).toBe('MODULE_LOAD_FAILED');
+    expect(error.cause).toBeInstanceOf(Error);
+    expect((error.cause as Error).message).toBe('fixture refuses to load');
+    expect(error.detail).toContain('fixture refuses to load');
+  });
+
+  it('MODULE_LOAD_FAILED (not UNKNOWN_MODULE) when the module exists but its import is missing', async () => {
+    const error = await resolutionError('./fixtures/imports-missing.mjs#Router');
+    expect(error.code).toBe('MODULE_LOAD_FAILED');
+    expect(error.detail).toContain('presence-router-no-such-package-dependency');
+  });
+
+  it('UNKNOWN_MODULE for a package subpath the package does not export', async () => {
+    const error = await resolutionError('zod/no-such-subpath#Router');
+    expect(error.code).toBe('UNKNOWN_MODULE');
+    expect(error.detail).toContain('found no such package');
+  });
+
+  it("MODULE_LOAD_FAILED when a package's own dependency is missing", async () => {
+    const missingDependency = Object.assign(
+      new Error(
+        "Cannot find package 'left-pad' imported from /x/node_modules/@acme/routers/index.js",
+      ),
+      { code: 'ERR_MODULE_NOT_FOUND' },
+    );
+    const error = await resolutionError('@acme/routers.Router', {
+      importModule: async () => {
+        throw missingDependency;
+      },
+    });
+    expect(error.code).toBe('MODULE_LOAD_FAILED');
+    expect(error.cause).toBe(missingDependency);
+    const missingPackage = Object.assign(
+      new Error("Cannot find package '@acme/routers' imported from /x/app.js"),
+      { code: 'ERR_MODULE_NOT_FOUND' },
+    );
+    const unknown = await resolutionError('@acme/routers.Router', {
+      importModule: async () => {
+        throw missingPackage;
+      },
+    });
+    expect(unknown.code).toBe('UNKNOWN_MODULE');
+  });
+
+  it('INVALID_VALUE for a specifier that names nothing', async () => {
+    const error = await resolutionError('pkg.');
+    expect(error.code).toBe('INVALID_VALUE');
+  });
+});
+
+describe('loadConfig with modules on disk', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'presence-router-config-'));
+    writeFileSync(
+      join(dir, 'local-router.mjs'),
+      [
+        'export class LocalRouter {',
+        '  static parseConfig(raw) { return { target: raw.target ?? "@local:hs.example", checked: true }; }',
+        '  constructor(config) { this.config = config; }',
+        '  getUsersForStates(states) { return { [this.config.target]: states }; }',
+        '  getInterestedUsers() { return []; }',
+        '}',
+      ].join('\n'),
+    );
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('imports a temp module by absolute path and relative to baseDir, running its parseConfig', async () => {
+    const absolute = await loadConfig(
+      `presence:\n  routing_modules:\n    - module: ${join(dir, 'local-router.mjs')}#LocalRouter\n`,
+      { logger: silentLogger },
+    );
+    expect(absolute.routingModules[0]?.resolvedFrom).toBe('import');
+    expect(absolute.routingModules[0]?.config).toEqual({
+      target: '@local:hs.example',
+      checked: true,
+    });
+
+    const relative = await loadConfig(
+      'modules:\n  - module: ./local-router.mjs.LocalRouter\n    config: { target: "@t:hs.example" }\n',
+      { logger: silentLogger, baseDir: dir },
+    );
+    expect(relative.routingModules[0]?.moduleClass).toBe(absolute.routingModules[0]?.moduleClass);
+    expect(relative.routingModules[0]?.config).toEqual({ target: '@t:hs.example', checked: true });
+  });
+
+  it('locates an import failure at the module key', async () => {
+    try {
+      await loadConfig('server_name: hs.example\nmodules:\n  - module: ./nope.mjs#Router\n', {
+        logger: silentLogger,
+        baseDir: dir,
+        sourceName: 'hs.yaml',
+      });
+      expect.unreachable('loadConfig should have thrown');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error).toMatchObject({ code: 'UNKNOWN_MODULE', line: 3, column: 13 });
+      expect((error as ConfigError).path).toBe('modules[0].module');
+    }
+  });
+});
