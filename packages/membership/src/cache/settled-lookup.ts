@@ -24,11 +24,14 @@ import type { MembershipSource } from '@presence-router/core';
 import { MembershipError } from '../errors.ts';
 
 /** The answer of a batched lookup that may fail for some keys only. */
-export interface SettledLookup {
+export interface SettledLookup<E extends Error = Error> {
   /** Room -> joined members (or user -> rooms) for every key that was answered. */
   readonly found: ReadonlyMap<string, readonly string[]>;
-  /** Keys whose lookup failed, with the reason (each error names its key). */
-  readonly errors: ReadonlyMap<string, MembershipError>;
+  /**
+   * Keys whose lookup failed, with the reason: a `MembershipError` naming the key from the
+   * adapters of this package; whatever a wrapped source threw, passed through by the cache.
+   */
+  readonly errors: ReadonlyMap<string, E>;
 }
 
 /**
@@ -66,34 +69,47 @@ export function partialFailurePolicy(value: unknown): PartialFailurePolicy {
 }
 
 /**
- * One error for a batch in which some keys failed: its code is the first failure's code, its message lists the keys, its `cause` is an `AggregateError` of the
- * per-key errors, and `roomId` is set when exactly one room failed.
+ * One error for a batch in which some keys failed. When every failed key failed with the same
+ * error (one batch-wide failure, or a single key), that error itself. Otherwise a
+ * `MembershipError` whose message lists the keys, whose `cause` is an `AggregateError` of the
+ * per-key errors, and whose code is the first `MembershipError`'s (`SERVER_ERROR` when none
+ * is one); `roomId` is set when exactly one room failed.
  */
 export function batchFailure(
   kind: 'room' | 'user',
-  errors: ReadonlyMap<string, MembershipError>,
+  errors: ReadonlyMap<string, Error>,
   batchSize: number,
-): MembershipError {
+): Error {
   const list = [...errors.values()];
   const first = list[0];
   if (first === undefined) throw new RangeError('batchFailure needs at least one error');
-  if (list.length === 1 && batchSize === 1) return first;
+  if (list.every((error) => error === first)) return first;
+  const firstMembershipError = list.find((error) => error instanceof MembershipError);
   const shown = [...errors]
     .slice(0, 5)
-    .map(([key, error]) => `${key} (${error.code}: ${error.message})`)
+    .map(
+      ([key, error]) =>
+        `${key} (${error instanceof MembershipError ? `${error.code}: ` : ''}${error.message})`,
+    )
     .join('; ');
   const more = errors.size > 5 ? `; and ${errors.size - 5} more` : '';
+  const single = list.length === 1 ? first : undefined;
   return new MembershipError(
-    first.code,
+    firstMembershipError?.code ?? 'SERVER_ERROR',
     `Membership lookup failed for ${errors.size} of ${batchSize} ${kind}${batchSize === 1 ? '' : 's'}: ${shown}${more}`,
     {
-      ...(kind === 'room' && list.length === 1 && first.roomId !== undefined
-        ? { roomId: first.roomId }
+      ...(kind === 'room' && single instanceof MembershipError && single.roomId !== undefined
+        ? { roomId: single.roomId }
         : {}),
-      ...(list.length === 1 && first.status !== undefined ? { status: first.status } : {}),
       cause: new AggregateError(list, `${errors.size} ${kind} lookup(s) failed`),
     },
   );
+}
+
+/** A `MembershipError` for anything thrown that is not an `Error`; `Error`s pass unchanged. */
+export function asError(thrown: unknown, what: string): Error {
+  if (thrown instanceof Error) return thrown;
+  return new MembershipError('SERVER_ERROR', `${what}: ${String(thrown)}`, { cause: thrown });
 }
 
 /**

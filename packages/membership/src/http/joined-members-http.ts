@@ -216,7 +216,9 @@ export class MatrixHttpMembership implements SettledMembershipSource, RoomStatus
   }
 
   /** {@link getJoinedMembers} with per-room failures in `errors`. */
-  async getJoinedMembersSettled(roomIds: readonly string[]): Promise<SettledLookup> {
+  async getJoinedMembersSettled(
+    roomIds: readonly string[],
+  ): Promise<SettledLookup<MembershipError>> {
     const { answers, errors } = await this.#fetchRooms(roomIds);
     const found = new Map<string, readonly string[]>();
     for (const [roomId, answer] of answers) {
@@ -226,7 +228,9 @@ export class MatrixHttpMembership implements SettledMembershipSource, RoomStatus
   }
 
   /** {@link getRoomsForUsers} with per-user failures in `errors`. */
-  async getRoomsForUsersSettled(userIds: readonly string[]): Promise<SettledLookup> {
+  async getRoomsForUsersSettled(
+    userIds: readonly string[],
+  ): Promise<SettledLookup<MembershipError>> {
     const unique = [...new Set(userIds)];
     for (const userId of unique) checkUserId(userId);
     if (this.mode === 'client') {
@@ -295,7 +299,7 @@ export class MatrixHttpMembership implements SettledMembershipSource, RoomStatus
   }
 
   #answer(
-    settled: SettledLookup,
+    settled: SettledLookup<MembershipError>,
     kind: 'room' | 'user',
     batchSize: number,
   ): ReadonlyMap<string, readonly string[]> {
