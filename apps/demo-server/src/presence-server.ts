@@ -50,6 +50,8 @@ export interface PresenceServerOptions {
     api: HostModuleApi,
   ) => PresenceRouterModule[] | Promise<PresenceRouterModule[]>;
   readonly excludeRoomsFromPresence?: readonly string[];
+  /** Users to list on the live page besides those with tokens (inline room members). */
+  readonly knownUsers?: readonly string[];
   /** Inline rooms the admin API may change. */
   readonly editableMembership?: EditableMembership;
   /**
@@ -86,6 +88,7 @@ export class PresenceServer {
   readonly #unwatch: (() => void) | undefined;
   readonly #timerIntervalMs: number;
   #timer: ReturnType<typeof setInterval> | undefined;
+  #stopping: Promise<void> | undefined;
   #stopped: Promise<void> | undefined;
 
   private constructor(
@@ -121,7 +124,9 @@ export class PresenceServer {
       excludeRoomsFromPresence: options.excludeRoomsFromPresence,
       stateOf: (userId) => this.service.publishedState(userId),
     });
-    const knownUsers = [...new Set(options.settings.accessTokens.values())].sort();
+    const knownUsers = [
+      ...new Set([...options.settings.accessTokens.values(), ...(options.knownUsers ?? [])]),
+    ].sort();
     const context: AppContext = {
       serverName: options.serverName,
       service: this.service,
@@ -249,17 +254,28 @@ export class PresenceServer {
   }
 
   /**
-   * Graceful shutdown: stop the timers, answer every waiting long-poll now, end live-page
-   * streams, deliver every accepted update, then close the membership source.
+   * Stops taking work: stops the timers, answers every waiting long-poll now, ends live-page
+   * streams and delivers every accepted update. The membership source stays open (requests
+   * still in flight may use it) until {@link shutdown}.
    */
-  shutdown(): Promise<void> {
-    if (this.#stopped === undefined) {
-      this.#stopped = (async () => {
+  stop(): Promise<void> {
+    if (this.#stopping === undefined) {
+      this.#stopping = (async () => {
         if (this.#timer !== undefined) clearInterval(this.#timer);
         this.#unwatch?.();
         this.#shutdown.abort();
         this.#syncHandler.stop();
         await this.service.drain();
+      })();
+    }
+    return this.#stopping;
+  }
+
+  /** {@link stop}, then closes the membership source (databases, pollers). */
+  shutdown(): Promise<void> {
+    if (this.#stopped === undefined) {
+      this.#stopped = (async () => {
+        await this.stop();
         await this.#close?.();
       })();
     }

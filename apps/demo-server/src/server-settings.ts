@@ -40,7 +40,8 @@ export type MembershipSettings =
       readonly kind: 'http';
       readonly baseUrl: string;
       readonly accessToken: string;
-      readonly cacheTtlMs: number;
+      /** `admin`: Synapse admin API (every room and user); `user`: client-server API. */
+      readonly auth: 'admin' | 'user';
     };
 
 /** The demo server's settings (everything but routing, which `loadConfig` reads). */
@@ -165,7 +166,7 @@ const membershipSchema = z
         .strictObject({
           base_url: z.url({ error: 'the homeserver URL, like http://127.0.0.1:8008' }),
           access_token: tokenSchema,
-          cache_ttl: durationSchema.optional(),
+          auth: z.enum(['admin', 'user'], { error: 'admin or user' }).optional(),
         })
         .optional(),
       poll_interval: durationSchema.optional(),
@@ -332,7 +333,7 @@ function membershipSettings(
       kind: 'http',
       baseUrl: raw.http.base_url,
       accessToken: raw.http.access_token,
-      cacheTtlMs: raw.http.cache_ttl ?? 10_000,
+      auth: raw.http.auth ?? 'admin',
     };
   }
   return { kind: 'rooms', rooms: new Map(Object.entries(raw.rooms ?? {})) };

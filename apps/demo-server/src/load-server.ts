@@ -1,0 +1,144 @@
+/**
+ * From YAML to a running `PresenceServer`: `loadServerConfig` validates the whole file
+ * (routing through `@presence-router/config`'s `loadConfig` with the example router
+ * registered, the server's own keys through `parseServerSettings`), and
+ * `createServerFromConfig` opens the membership source and builds the server.
+ *
+ * @example
+ * ```ts
+ * const config = await loadServerConfig(text, { sourceName: 'homeserver.yaml', baseDir: '/etc/pr' });
+ * const server = await createServerFromConfig(config);
+ * ```
+ * @module
+ */
+import {
+  ConfigError,
+  type LoadedConfig,
+  loadConfig,
+  ModuleRegistry,
+  parseYamlSource,
+} from '@presence-router/config';
+import type { Logger } from '@presence-router/core';
+import { registerExampleRouter } from '@presence-router/example-router';
+import { JsonLogger } from './json-logger.ts';
+import { type MembershipHandle, openMembership } from './membership-from-settings.ts';
+import { type HostModuleApi, PresenceServer } from './presence-server.ts';
+import { parseServerSettings, type ServerSettings } from './server-settings.ts';
+
+/** A validated server configuration. */
+export interface ServerConfig {
+  readonly serverName: string;
+  readonly settings: ServerSettings;
+  /** The routing part, as `@presence-router/config` loaded it. */
+  readonly routing: LoadedConfig;
+  readonly sourceName: string | undefined;
+}
+
+/** Options of {@link loadServerConfig}. */
+export interface LoadServerConfigOptions {
+  /** The file name, for messages (`homeserver.yaml:12:5: ...`). */
+  readonly sourceName?: string;
+  /** Relative paths (SQLite file, module files) resolve against this directory. */
+  readonly baseDir?: string;
+  /** Modules by name; default: a registry with the example router. */
+  readonly registry?: ModuleRegistry;
+  /** Receives configuration warnings. */
+  readonly logger?: Logger;
+}
+
+/** A registry with the example router's names registered. */
+export function defaultRegistry(): ModuleRegistry {
+  return registerExampleRouter(new ModuleRegistry());
+}
+
+/**
+ * Validates a server configuration.
+ * @throws ConfigError with file, line, column and path.
+ */
+export async function loadServerConfig(
+  text: string,
+  options: LoadServerConfigOptions = {},
+): Promise<ServerConfig> {
+  const routing = await loadConfig(text, {
+    sourceName: options.sourceName,
+    registry: options.registry ?? defaultRegistry(),
+    baseDir: options.baseDir,
+    logger: options.logger,
+  });
+  const source = parseYamlSource(text, options.sourceName);
+  if (routing.serverName === undefined) {
+    const position = source.locateNearest(['server_name']);
+    throw new ConfigError(
+      'MISSING_KEY',
+      'server_name is required (e.g. server_name: example.org)',
+      {
+        path: ['server_name'],
+        line: position.line,
+        column: position.column,
+        sourceName: options.sourceName,
+      },
+    );
+  }
+  const settings = parseServerSettings(source, {
+    baseDir: options.baseDir,
+    serverName: routing.serverName,
+  });
+  return { serverName: routing.serverName, settings, routing, sourceName: options.sourceName };
+}
+
+/** Options of {@link createServerFromConfig}. */
+export interface CreateServerOptions {
+  readonly logger?: Logger;
+  /** Overrides the configured port (0: any free port). */
+  readonly port?: number;
+  /** Called on shutdown after the membership source is closed. */
+  readonly onClose?: () => Promise<void> | void;
+}
+
+/** Opens the membership source and builds the server (not yet listening). */
+export async function createServerFromConfig(
+  config: ServerConfig,
+  options: CreateServerOptions = {},
+): Promise<PresenceServer> {
+  const logger =
+    options.logger ??
+    new JsonLogger({
+      level: config.settings.logLevel,
+      write: (line) => process.stdout.write(line),
+    });
+  const membership: MembershipHandle = await openMembership(
+    config.settings.membership,
+    config.serverName,
+    logger,
+  );
+  const settings: ServerSettings =
+    options.port === undefined
+      ? config.settings
+      : { ...config.settings, listen: { ...config.settings.listen, port: options.port } };
+  try {
+    const server = await PresenceServer.create({
+      serverName: config.serverName,
+      settings,
+      membership: membership.source,
+      editableMembership: membership.editable,
+      watchMembership: membership.watch,
+      excludeRoomsFromPresence: config.routing.excludeRoomsFromPresence,
+      instantiateModules: (api: HostModuleApi) => config.routing.instantiateModules(api, logger),
+      knownUsers: membership.knownUsers,
+      logger,
+      close: async () => {
+        await membership.close();
+        await options.onClose?.();
+      },
+    });
+    logger.info('presence server configured', {
+      serverName: config.serverName,
+      membership: membership.description,
+      routingModules: server.modules.map((module) => module.moduleName ?? 'module'),
+    });
+    return server;
+  } catch (error) {
+    await membership.close();
+    throw error;
+  }
+}
