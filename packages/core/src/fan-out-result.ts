@@ -27,6 +27,16 @@ export interface RecipientGroup {
   readonly states: readonly UserPresenceState[];
 }
 
+/** Local recipients grouped, as flat arrays (see {@link FanOutResult.localGroups}). */
+export interface LocalGroups {
+  /** Group numbers, to pass to {@link FanOutResult.statesOfGroup}. */
+  readonly groupIds: Int32Array;
+  /** Where each group's members start in `members`; `starts[groupIds.length]` is the end. */
+  readonly starts: Int32Array;
+  /** Interned user integers of all local recipients, group after group. */
+  readonly members: Int32Array;
+}
+
 /** What goes to one remote server over federation. */
 export interface RemoteDestination {
   readonly serverName: string;
@@ -86,6 +96,7 @@ export class FanOutResult {
   #stateStamp: Int32Array | undefined;
   #stamp = 0;
   #groups: readonly RecipientGroup[] | undefined;
+  #local: LocalGroups | undefined;
   #groupOfRecipient: Map<number, number> | undefined;
   #remote: ReadonlyMap<string, RemoteDestination> | undefined;
 
@@ -112,15 +123,18 @@ export class FanOutResult {
 
   /** Number of local recipients. */
   get recipientCount(): number {
-    let count = 0;
-    for (const group of this.groups) count += group.memberIds.length;
-    return count;
+    return this.localGroups.members.length;
   }
 
   /** Number of (local recipient, state) deliveries. */
   get deliveryCount(): number {
+    const { groupIds, starts } = this.localGroups;
     let count = 0;
-    for (const group of this.groups) count += group.memberIds.length * group.states.length;
+    for (let k = 0; k < groupIds.length; k++) {
+      count +=
+        ((starts[k + 1] as number) - (starts[k] as number)) *
+        this.statesOfGroup(groupIds[k] as number).length;
+    }
     return count;
   }
 
@@ -182,28 +196,63 @@ export class FanOutResult {
     return out.map((s) => stateList[s] as UserPresenceState);
   }
 
-  #buildGroups(): RecipientGroup[] {
+  /**
+   * Local recipients in compressed form, for consumers that want no per-group objects:
+   * group `k` (of `groupIds.length`) has members `members[starts[k]] .. members[starts[k + 1] - 1]`
+   * and states {@link statesOfGroup}`(groupIds[k])`.
+   */
+  get localGroups(): LocalGroups {
+    if (this.#local === undefined) this.#local = this.#buildLocal();
+    return this.#local;
+  }
+
+  #buildLocal(): LocalGroups {
     const { grouping, interner } = this.#parts;
     const { recipients, recipientGroup, groupCount } = grouping;
     const counts = new Int32Array(groupCount + 1);
+    const isLocal = interner.localFlags;
+    let localCount = 0;
     for (let i = 0; i < recipients.length; i++) {
-      if (interner.serverIndexOf(recipients[i] as number) === LOCAL_SERVER) {
+      if (isLocal[recipients[i] as number] === 1) {
+        localCount++;
         counts[(recipientGroup[i] as number) + 1]!++;
       }
     }
-    for (let g = 0; g < groupCount; g++) counts[g + 1]! += counts[g] as number;
-    const members = new Int32Array(counts[groupCount] as number);
+    let nonEmpty = 0;
+    for (let g = 0; g < groupCount; g++) {
+      if ((counts[g + 1] as number) > 0) nonEmpty++;
+      counts[g + 1]! += counts[g] as number;
+    }
+    const members = new Int32Array(localCount);
     const fill = counts.slice(0, groupCount);
     for (let i = 0; i < recipients.length; i++) {
       const m = recipients[i] as number;
-      if (interner.serverIndexOf(m) === LOCAL_SERVER)
-        members[fill[recipientGroup[i] as number]!++] = m;
+      if (isLocal[m] === 1) members[fill[recipientGroup[i] as number]!++] = m;
     }
-    const groups: RecipientGroup[] = [];
+    const groupIds = new Int32Array(nonEmpty);
+    const starts = new Int32Array(nonEmpty + 1);
+    let k = 0;
     for (let g = 1; g < groupCount; g++) {
       const start = counts[g] as number;
-      const end = counts[g + 1] as number;
-      if (end > start) groups.push(new LazyGroup(this, g, members.subarray(start, end)));
+      if ((counts[g + 1] as number) > start) {
+        groupIds[k] = g;
+        starts[k] = start;
+        k++;
+      }
+    }
+    starts[k] = localCount;
+    return { groupIds, starts, members };
+  }
+
+  #buildGroups(): RecipientGroup[] {
+    const { groupIds, starts, members } = this.localGroups;
+    const groups: RecipientGroup[] = new Array(groupIds.length);
+    for (let k = 0; k < groupIds.length; k++) {
+      groups[k] = new LazyGroup(
+        this,
+        groupIds[k] as number,
+        members.subarray(starts[k], starts[k + 1]),
+      );
     }
     return groups;
   }

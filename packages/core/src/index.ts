@@ -27,7 +27,12 @@ export {
   ModuleRegistrationError,
   PresenceRouterError,
 } from './errors.ts';
-export type { FanOutParts, RecipientGroup, RemoteDestination } from './fan-out-result.ts';
+export type {
+  FanOutParts,
+  LocalGroups,
+  RecipientGroup,
+  RemoteDestination,
+} from './fan-out-result.ts';
 export { FanOutResult } from './fan-out-result.ts';
 export type { UserIdOptions } from './identifiers.ts';
 export {

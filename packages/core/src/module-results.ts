@@ -56,26 +56,47 @@ function isStateCollection(value: unknown): value is Iterable<unknown> {
  */
 export class StateCanonicalizer {
   readonly #byInstance = new Map<unknown, UserPresenceState>();
-  readonly #byKey = new Map<string, UserPresenceState>();
+  #byKey: Map<string, UserPresenceState> | undefined;
+  readonly #seededUsers = new Set<string>();
 
-  /** Registers `states` as canonical (first wins for equal values). */
+  /**
+   * Registers `states` as canonical (first wins for equal values). Cheap: value keys are only
+   * computed once a state that is not one of these instances needs a canonical form.
+   */
   seed(states: readonly UserPresenceState[]): void {
-    for (const state of states) this.canonical(state);
+    for (const state of states) {
+      if (this.#byInstance.has(state)) continue;
+      // Equal states have equal user IDs: only a repeated user needs comparing by value.
+      if (this.#byKey !== undefined || this.#seededUsers.has(state.userId)) {
+        this.canonical(state);
+      } else {
+        this.#byInstance.set(state, state);
+      }
+      this.#seededUsers.add(state.userId);
+    }
   }
 
   /** The canonical instance equal to `state`. */
   canonical(state: UserPresenceStateFields): UserPresenceState {
-    let found = this.#byInstance.get(state);
+    const found = this.#byInstance.get(state);
     if (found !== undefined) return found;
+    if (this.#byKey === undefined) {
+      // First miss: index the seeded instances by value (first seeded wins).
+      this.#byKey = new Map();
+      for (const seeded of this.#byInstance.values()) {
+        const key = presenceStateKey(seeded);
+        if (!this.#byKey.has(key)) this.#byKey.set(key, seeded);
+      }
+    }
     const instance = toUserPresenceState(state);
     const key = presenceStateKey(instance);
-    found = this.#byKey.get(key);
-    if (found === undefined) {
-      found = instance;
-      this.#byKey.set(key, found);
+    let canonical = this.#byKey.get(key);
+    if (canonical === undefined) {
+      canonical = instance;
+      this.#byKey.set(key, canonical);
     }
-    this.#byInstance.set(state, found);
-    return found;
+    this.#byInstance.set(state, canonical);
+    return canonical;
   }
 }
 

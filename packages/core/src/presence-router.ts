@@ -51,11 +51,20 @@ interface Source {
   readonly states: number[];
 }
 
-/** Keeps the latest state of each user, in the order users first appear. */
-function latestPerUser(batch: Iterable<UserPresenceState>): UserPresenceState[] {
-  const latest = new Map<string, UserPresenceState>();
-  for (const state of batch) latest.set(state.userId, state);
-  return [...latest.values()];
+const NO_DESTINATIONS: RoutedDestinations = Object.freeze({
+  users: new Map<string, ReadonlySet<UserPresenceState>>(),
+  rooms: new Map<string, ReadonlySet<UserPresenceState>>(),
+});
+
+/** Sorts state numbers ascending and drops repeats (in place). */
+function ascendingUnique(list: number[]): number[] {
+  list.sort((a, b) => a - b);
+  let out = 0;
+  for (let i = 0; i < list.length; i++) {
+    if (i === 0 || list[i] !== list[out - 1]) list[out++] = list[i] as number;
+  }
+  list.length = out;
+  return list;
 }
 
 /** Routes presence with the configured modules; see the module documentation. */
@@ -68,6 +77,10 @@ export class PresenceRouter {
   readonly #excluded: ReadonlySet<string>;
   readonly #interner: UserInterner;
   readonly #grouper = new RecipientGrouper();
+  /** Per interned user: the batch (epoch) it was last seen in, and its position there. */
+  #batchStamp: Int32Array = new Int32Array(0);
+  #batchSlot: Int32Array = new Int32Array(0);
+  #batchEpoch = 0;
 
   constructor(options: PresenceRouterOptions) {
     this.serverName = assertServerName(options.serverName);
@@ -112,11 +125,10 @@ export class PresenceRouter {
    * results. Rooms are not expanded. A module that throws or returns the wrong type is
    * logged and skipped.
    */
-  async collectDestinations(
-    states: Iterable<UserPresenceState>,
-    canonical: StateCanonicalizer = new StateCanonicalizer(),
-  ): Promise<RoutedDestinations> {
+  async collectDestinations(states: Iterable<UserPresenceState>): Promise<RoutedDestinations> {
+    if (this.#modules.length === 0) return { users: new Map(), rooms: new Map() };
     const input = Object.freeze([...states]);
+    const canonical = new StateCanonicalizer();
     canonical.seed(input);
     const merger = new DestinationMerger(this.#logger, canonical);
     for (let i = 0; i < this.#modules.length; i++) {
@@ -264,21 +276,21 @@ export class PresenceRouter {
    * remote destinations grouped by server (local users' states only).
    */
   async fanOut(batch: Iterable<UserPresenceState>): Promise<FanOutResult> {
-    const states = latestPerUser(batch);
-    const canonical = new StateCanonicalizer();
-    canonical.seed(states);
+    const interner = this.#interner;
+    const { states, updaterIds } = this.#latestPerUser(batch);
     const userIds = states.map((state) => state.userId);
-    const [roomsOfUsers, routed] = await Promise.all([
-      this.#roomsForUsers(userIds),
-      this.collectDestinations(states, canonical),
-    ]);
+    const [roomsOfUsers, routed] =
+      this.#modules.length === 0
+        ? [await this.#roomsForUsers(userIds), NO_DESTINATIONS]
+        : await Promise.all([this.#roomsForUsers(userIds), this.collectDestinations(states)]);
 
-    const stateList: UserPresenceState[] = [...states];
-    const stateIndex = new Map<UserPresenceState, number>();
-    states.forEach((state, i) => {
-      stateIndex.set(state, i);
-    });
+    // States are numbered: the batch first, then any other state a module returned.
+    const stateList: UserPresenceState[] = states.slice();
+    let stateIndex: Map<UserPresenceState, number> | undefined;
     const indexOf = (state: UserPresenceState): number => {
+      if (stateIndex === undefined) {
+        stateIndex = new Map(states.map((s, i) => [s, i]));
+      }
       let index = stateIndex.get(state);
       if (index === undefined) {
         index = stateList.length;
@@ -288,32 +300,25 @@ export class PresenceRouter {
       return index;
     };
 
-    // Default routing: each touched room delivers the states of its updating members.
+    // Default routing: each touched room delivers the states of its updating members (state
+    // numbers ascending, as the self check below binary-searches them).
     const roomStates = new Map<string, number[]>();
-    const ownRooms: (readonly string[])[] = [];
+    const excluded = this.#excluded;
     for (let i = 0; i < states.length; i++) {
-      const rooms = roomsOfUsers.get((states[i] as UserPresenceState).userId) ?? [];
-      const kept: string[] = [];
-      for (const roomId of rooms) {
-        if (this.#excluded.has(roomId)) continue;
-        kept.push(roomId);
-        let list = roomStates.get(roomId);
-        if (list === undefined) {
-          list = [];
-          roomStates.set(roomId, list);
-        }
-        list.push(i);
+      const rooms = roomsOfUsers.get(userIds[i] as string);
+      if (rooms === undefined) continue;
+      for (let r = 0; r < rooms.length; r++) {
+        const roomId = rooms[r] as string;
+        if (excluded.size > 0 && excluded.has(roomId)) continue;
+        const list = roomStates.get(roomId);
+        if (list === undefined) roomStates.set(roomId, [i]);
+        else list.push(i);
       }
-      ownRooms.push(kept);
     }
-    const defaultRooms = new Set(roomStates.keys());
     for (const [roomId, routedStates] of routed.rooms) {
-      let list = roomStates.get(roomId);
-      if (list === undefined) {
-        list = [];
-        roomStates.set(roomId, list);
-      }
+      const list = roomStates.get(roomId) ?? [];
       for (const state of routedStates) list.push(indexOf(state));
+      roomStates.set(roomId, ascendingUnique(list));
     }
 
     const roomIds = [...roomStates.keys()];
@@ -321,64 +326,87 @@ export class PresenceRouter {
       roomIds.length > 0
         ? await this.#joinedMembers(roomIds)
         : new Map<string, readonly string[]>();
-    const interner = this.#interner;
-    const sources: Source[] = [];
-    const sourceOfRoom = new Map<string, number>();
+    const sourceMembers: Int32Array[] = [];
+    const sourceStates: number[][] = [];
     for (const roomId of roomIds) {
       const roomMembers = members.get(roomId);
       if (roomMembers === undefined) {
         if (routed.rooms.has(roomId)) this.#warnNotParticipating(roomId);
-        else if (defaultRooms.has(roomId)) {
-          this.#logger.debug('Room of an updating user is not participating; skipped', { roomId });
-        }
         continue;
       }
-      sourceOfRoom.set(roomId, sources.length);
-      sources.push({
-        members: interner.internMembers(roomMembers),
-        states: roomStates.get(roomId) as number[],
-      });
+      sourceMembers.push(interner.internMembers(roomMembers));
+      sourceStates.push(roomStates.get(roomId) as number[]);
     }
     for (const [userId, userStates] of routed.users) {
-      sources.push({
-        members: Int32Array.of(interner.intern(userId)),
-        states: [...userStates].map(indexOf),
-      });
+      sourceMembers.push(Int32Array.of(interner.intern(userId)));
+      sourceStates.push(ascendingUnique([...userStates].map(indexOf)));
     }
-    const updaterIds = userIds.map((userId) => interner.intern(userId));
 
     const grouper = this.#grouper;
     grouper.begin(interner.size);
-    for (const source of sources) grouper.addSource(source.members);
+    for (let s = 0; s < sourceMembers.length; s++)
+      grouper.addSource(sourceMembers[s] as Int32Array);
 
-    // The user itself: unless a room it is in already delivered its own state.
-    const mark = new Int32Array(sources.length);
+    // The user itself: unless a source that reached it already delivers its own state.
     for (let i = 0; i < states.length; i++) {
       const id = updaterIds[i] as number;
       if (!interner.isLocal(id)) continue;
-      for (const roomId of ownRooms[i] as readonly string[]) {
-        const s = sourceOfRoom.get(roomId);
-        if (s !== undefined) mark[s] = i + 1;
-      }
-      if (!grouper.sourcesReaching(id).some((s) => s < mark.length && mark[s] === i + 1)) {
-        sources.push({ members: Int32Array.of(id), states: [i] });
-        grouper.addSource((sources[sources.length - 1] as Source).members);
+      if (!grouper.isReachedByState(id, i, sourceStates)) {
+        sourceMembers.push(Int32Array.of(id));
+        sourceStates.push([i]);
+        grouper.addSource(sourceMembers[sourceMembers.length - 1] as Int32Array);
       }
     }
     const grouping = grouper.finish();
 
     const localState = new Uint8Array(stateList.length);
-    stateList.forEach((state, i) => {
-      localState[i] = this.isLocalUser(state.userId) ? 1 : 0;
-    });
+    for (let i = 0; i < stateList.length; i++) {
+      const id =
+        i < updaterIds.length
+          ? (updaterIds[i] as number)
+          : interner.intern((stateList[i] as UserPresenceState).userId);
+      localState[i] = interner.isLocal(id) ? 1 : 0;
+    }
     return new FanOutResult({
       interner,
       grouping,
       stateList,
       batchSize: states.length,
       localState,
-      sourceStates: sources.map((source) => source.states),
+      sourceStates,
     });
+  }
+
+  /** The latest state of each user in the batch, in first-seen order, with interned IDs. */
+  #latestPerUser(batch: Iterable<UserPresenceState>): {
+    states: UserPresenceState[];
+    updaterIds: number[];
+  } {
+    const interner = this.#interner;
+    const states: UserPresenceState[] = [];
+    const updaterIds: number[] = [];
+    const epoch = ++this.#batchEpoch;
+    for (const state of batch) {
+      const id = interner.intern(state.userId);
+      if (id >= this.#batchStamp.length) {
+        const size = Math.max(id + 1, this.#batchStamp.length * 2);
+        const stamp = new Int32Array(size);
+        stamp.set(this.#batchStamp);
+        this.#batchStamp = stamp;
+        const slot = new Int32Array(size);
+        slot.set(this.#batchSlot);
+        this.#batchSlot = slot;
+      }
+      if (this.#batchStamp[id] === epoch) {
+        states[this.#batchSlot[id] as number] = state;
+        continue;
+      }
+      this.#batchStamp[id] = epoch;
+      this.#batchSlot[id] = states.length;
+      states.push(state);
+      updaterIds.push(id);
+    }
+    return { states, updaterIds };
   }
 
   #warnNotParticipating(roomId: string): void {

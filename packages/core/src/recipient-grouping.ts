@@ -63,6 +63,7 @@ export class RecipientGrouper {
   #epoch = 0;
   #serial = 0;
   #open = false;
+  #universe = 0;
 
   /** Starts a grouping over user integers below `universe`. */
   begin(universe: number): void {
@@ -75,6 +76,14 @@ export class RecipientGrouper {
       group.set(this.#memberGroup);
       this.#memberGroup = group;
     }
+    // Each member becomes a recipient at most once: size for the whole universe, so the inner
+    // loop never checks the recipients' capacity. Group arrays start at the same size.
+    const capacity = this.#memberStamp.length + 1;
+    this.#recipients = grow(this.#recipients, capacity);
+    this.#groupParent = grow(this.#groupParent, capacity);
+    this.#groupSource = grow(this.#groupSource, capacity);
+    this.#childStamp = grow(this.#childStamp, capacity);
+    this.#childOf = grow(this.#childOf, capacity);
     if (this.#epoch >= 0x7ffffff0) {
       this.#memberStamp.fill(0);
       this.#epoch = 0;
@@ -84,6 +93,7 @@ export class RecipientGrouper {
       this.#serial = 0;
     }
     this.#epoch++;
+    this.#universe = universe;
     this.#groupCount = 1;
     this.#groupParent[0] = -1;
     this.#groupSource[0] = -1;
@@ -103,6 +113,32 @@ export class RecipientGrouper {
     return this.visited(member) ? (this.#memberGroup[member] as number) : 0;
   }
 
+  /**
+   * Whether a source that reached `member` so far delivers state number `state`.
+   * `sourceStates[s]` lists the states of source `s` in ascending order (binary searched).
+   * Walks the member's path only.
+   */
+  isReachedByState(
+    member: number,
+    state: number,
+    sourceStates: readonly (readonly number[])[],
+  ): boolean {
+    for (let g = this.groupOf(member); g > 0; g = this.#groupParent[g] as number) {
+      const states = sourceStates[this.#groupSource[g] as number];
+      if (states === undefined) continue;
+      let lo = 0;
+      let hi = states.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >>> 1;
+        const value = states[mid] as number;
+        if (value === state) return true;
+        if (value < state) lo = mid + 1;
+        else hi = mid - 1;
+      }
+    }
+    return false;
+  }
+
   /** The sources that reached a member so far, most recent first. */
   sourcesReaching(member: number): number[] {
     const sources: number[] = [];
@@ -112,27 +148,35 @@ export class RecipientGrouper {
     return sources;
   }
 
-  /** Adds a source (its members, as interned integers); returns the source's index. */
+  /**
+   * Adds a source (its members, as interned integers below the universe given to
+   * {@link begin}); returns the source's index.
+   */
   addSource(members: ArrayLike<number>): number {
     if (!this.#open) throw new Error('RecipientGrouper.addSource called outside begin()/finish()');
     const source = this.#sourceCount++;
     const serial = ++this.#serial;
     const epoch = this.#epoch;
+    const universe = this.#universe;
     const memberStamp = this.#memberStamp;
     const memberGroup = this.#memberGroup;
     let groupSource = this.#groupSource;
     let groupParent = this.#groupParent;
     let childStamp = this.#childStamp;
     let childOf = this.#childOf;
-    let recipients = this.#recipients;
+    const recipients = this.#recipients;
     let recipientCount = this.#recipientCount;
     let groupCount = this.#groupCount;
     for (let k = 0; k < members.length; k++) {
       const m = members[k] as number;
+      if (!(m >= 0 && m < universe)) {
+        throw new RangeError(
+          `Member ${m} is outside the universe 0..${universe - 1} given to begin()`,
+        );
+      }
       let g = 0;
       if (memberStamp[m] !== epoch) {
         memberStamp[m] = epoch;
-        if (recipientCount === recipients.length) recipients = grow(recipients, recipientCount + 1);
         recipients[recipientCount++] = m;
       } else {
         g = memberGroup[m] as number;
@@ -144,10 +188,12 @@ export class RecipientGrouper {
       } else {
         child = groupCount++;
         if (child >= groupParent.length) {
-          groupParent = grow(groupParent, child + 1);
-          groupSource = grow(groupSource, child + 1);
-          childStamp = grow(childStamp, child + 1);
-          childOf = grow(childOf, child + 1);
+          // A member reached by several sources moves down the trie: groups can outnumber
+          // recipients, so group arrays grow here (rarely) rather than being sized up front.
+          groupParent = this.#groupParent = grow(groupParent, child + 1);
+          groupSource = this.#groupSource = grow(groupSource, child + 1);
+          childStamp = this.#childStamp = grow(childStamp, child + 1);
+          childOf = this.#childOf = grow(childOf, child + 1);
         }
         groupParent[child] = g;
         groupSource[child] = source;
@@ -157,11 +203,6 @@ export class RecipientGrouper {
       }
       memberGroup[m] = child;
     }
-    this.#groupSource = groupSource;
-    this.#groupParent = groupParent;
-    this.#childStamp = childStamp;
-    this.#childOf = childOf;
-    this.#recipients = recipients;
     this.#recipientCount = recipientCount;
     this.#groupCount = groupCount;
     return source;

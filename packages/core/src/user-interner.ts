@@ -21,6 +21,7 @@ export class UserInterner {
   readonly #ids = new Map<string, number>();
   readonly #names: string[] = [];
   readonly #serverOfId: number[] = [];
+  #localFlags: Uint8Array = new Uint8Array(1024);
   readonly #serverIds = new Map<string, number>();
   readonly #serverNames: string[] = [];
   readonly #memberLists = new WeakMap<readonly string[], Int32Array>();
@@ -42,8 +43,14 @@ export class UserInterner {
       this.#ids.set(userId, id);
       this.#names.push(userId);
       const server = serverNameOf(userId) ?? this.serverName;
+      if (id >= this.#localFlags.length) {
+        const flags = new Uint8Array(this.#localFlags.length * 2);
+        flags.set(this.#localFlags);
+        this.#localFlags = flags;
+      }
       if (server === this.serverName) {
         this.#serverOfId.push(LOCAL_SERVER);
+        this.#localFlags[id] = 1;
       } else {
         let serverId = this.#serverIds.get(server);
         if (serverId === undefined) {
@@ -76,7 +83,15 @@ export class UserInterner {
 
   /** Whether the interned user belongs to this server. */
   isLocal(id: number): boolean {
-    return this.serverIndexOf(id) === LOCAL_SERVER;
+    return this.#localFlags[id] === 1;
+  }
+
+  /**
+   * One byte per interned user, 1 for local users (index by the user's integer). The array is
+   * replaced as the interner grows: read it again after interning.
+   */
+  get localFlags(): Uint8Array {
+    return this.#localFlags;
   }
 
   /** The server name of a server index. */

@@ -67,6 +67,23 @@ describe('RecipientGrouper', () => {
     expect(grouping.groupCount).toBe(101);
   });
 
+  it('handles more groups than recipients (a member reached by many sources)', () => {
+    const grouper = new RecipientGrouper();
+    grouper.begin(2);
+    for (let s = 0; s < 100; s++) grouper.addSource(Int32Array.of(0));
+    grouper.addSource(Int32Array.of(1));
+    const grouping = grouper.finish();
+    expect(grouping.groupCount).toBe(102);
+    expect(sourcesOfGroup(grouping, grouping.recipientGroup[0] as number)).toHaveLength(100);
+    expect(sourcesOfGroup(grouping, grouping.recipientGroup[1] as number)).toEqual([100]);
+  });
+
+  it('refuses members outside the universe', () => {
+    const grouper = new RecipientGrouper();
+    grouper.begin(3);
+    expect(() => grouper.addSource(Int32Array.of(3))).toThrow(RangeError);
+  });
+
   it('refuses sources outside begin()/finish()', () => {
     expect(() => new RecipientGrouper().addSource([1])).toThrow(/outside begin/);
   });
