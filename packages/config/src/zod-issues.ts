@@ -51,7 +51,8 @@ const CONFIG_CODES: ReadonlySet<string> = new Set<ConfigErrorCode>([
 ]);
 
 function isDefaultMessage(message: string): boolean {
-  return message === '' || message.startsWith('Invalid input') || message.startsWith('Invalid ');
+  // zod's own English messages; custom messages in our schemas never start like these.
+  return message === '' || /^(Invalid |Too (big|small)|Unrecognized key)/.test(message);
 }
 
 function issuePath(issue: z.core.$ZodIssue): (string | number)[] {

@@ -1,0 +1,149 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ALL_USERS, PresenceRouter, silentLogger, userPresenceState } from '@presence-router/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, loadConfigFile, ModuleRegistry } from '../src/index.ts';
+import { FixedMembership } from './support/fixed-membership.ts';
+import { RecordingLogger } from './support/load-error.ts';
+import { AuditRouter, RegisteringRouter, RoomRouter } from './support/test-modules.ts';
+
+const registry = new ModuleRegistry()
+  .register('audit.AuditRouter', AuditRouter)
+  .register('rooms.RoomRouter', RoomRouter)
+  .register('registering.RegisteringRouter', RegisteringRouter);
+
+const HOMESERVER_YAML = [
+  'server_name: hs.example',
+  'exclude_rooms_from_presence: ["!big:hs.example"]',
+  'presence:',
+  '  routing_modules:',
+  '    - module: rooms.RoomRouter',
+  '      config: { room: "!ops:hs.example" }',
+  '    - module: audit#AuditRouter',
+  '      config: { auditor: "@auditor:hs.example" }',
+  '',
+].join('\n');
+
+const membership = () =>
+  new FixedMembership({
+    '!lobby:hs.example': ['@alice:hs.example', '@bob:hs.example', '@carol:remote.example'],
+    '!big:hs.example': ['@alice:hs.example', '@dave:hs.example'],
+    '!ops:hs.example': ['@erin:hs.example', '@frank:other.example'],
+  });
+
+describe('LoadedConfig.createPresenceRouter', () => {
+  it('routes a state end to end with the configured modules, server name and excluded rooms', async () => {
+    const config = await loadConfig(HOMESERVER_YAML, { registry, logger: silentLogger });
+    const router = config.createPresenceRouter({ membership: membership(), logger: silentLogger });
+    expect(router).toBeInstanceOf(PresenceRouter);
+    expect(router.serverName).toBe('hs.example');
+
+    const online = userPresenceState('@alice:hs.example', { state: 'online', statusMsg: 'hi' });
+    const result = await router.fanOut([online]);
+    const received = result.toMap();
+    // Default routing: alice herself and the lobby; !big is excluded, so dave gets nothing.
+    // RoomRouter sends to !ops (erin); AuditRouter sends to the auditor.
+    expect([...received.keys()].sort()).toEqual([
+      '@alice:hs.example',
+      '@auditor:hs.example',
+      '@bob:hs.example',
+      '@erin:hs.example',
+    ]);
+    expect(received.get('@auditor:hs.example')).toEqual([online]);
+    expect(result.statesFor('@dave:hs.example')).toEqual([]);
+    expect([...result.remote.keys()].sort()).toEqual(['other.example', 'remote.example']);
+    expect(result.remote.get('remote.example')?.userIds).toEqual(['@carol:remote.example']);
+
+    expect(await router.getInterestedUsers('@auditor:hs.example')).toBe(ALL_USERS);
+  });
+
+  it('passes the host hooks to modules and lets the options override the server name', async () => {
+    const config = await loadConfig(
+      'modules:\n  - module: registering.RegisteringRouter\n    config: { send_to: "@w:hs2.example" }\n',
+      { registry, logger: silentLogger },
+    );
+    const sent: string[][] = [];
+    RegisteringRouter.instances.length = 0;
+    const router = config.createPresenceRouter({
+      membership: membership(),
+      serverName: 'hs2.example',
+      logger: silentLogger,
+      sendLocalOnlinePresenceTo: async (users) => {
+        sent.push([...users]);
+      },
+    });
+    expect(router.serverName).toBe('hs2.example');
+    const module = RegisteringRouter.instances[0];
+    expect(module?.api.serverName).toBe('hs2.example');
+    expect(module?.api.membership).toBeDefined();
+    await module?.poke(['@w:hs2.example']);
+    expect(sent).toEqual([['@w:hs2.example']]);
+    const result = await router.fanOut([userPresenceState('@x:hs2.example', { state: 'online' })]);
+    expect([...result.toMap().keys()].sort()).toEqual(['@w:hs2.example', '@x:hs2.example']);
+  });
+
+  it('warns when a module asks for snapshots and the host gave no sendLocalOnlinePresenceTo', async () => {
+    const config = await loadConfig(
+      'server_name: hs.example\nmodules:\n  - module: registering.RegisteringRouter\n',
+      {
+        registry,
+        logger: silentLogger,
+      },
+    );
+    const logger = new RecordingLogger();
+    RegisteringRouter.instances.length = 0;
+    config.createPresenceRouter({ membership: membership(), logger });
+    await RegisteringRouter.instances[0]?.poke(['@bob:hs.example']);
+    expect(logger.warnings).toEqual([expect.stringContaining('delivers no presence snapshots')]);
+  });
+
+  it('needs a server name from the configuration or the options', async () => {
+    const config = await loadConfig('presence:\n  enabled: true\n', { logger: silentLogger });
+    expect(() => config.createPresenceRouter({ membership: membership() })).toThrow(ConfigError);
+    expect(() => config.createPresenceRouter({ membership: membership() })).toThrow(
+      expect.objectContaining({ code: 'MISSING_KEY', path: 'server_name' }),
+    );
+  });
+});
+
+describe('loadConfigFile', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'presence-router-config-file-'));
+    writeFileSync(
+      join(dir, 'router.mjs'),
+      'export default class FileRouter {\n  constructor(config) { this.config = config; }\n  getRoomsAndUsersForStates(states) { return [{}, { [this.config.to]: states }]; }\n}\n',
+    );
+    writeFileSync(
+      join(dir, 'homeserver.yaml'),
+      'server_name: hs.example\nmodules:\n  - module: ./router.mjs\n    config: { to: "@file:hs.example" }\n',
+    );
+    writeFileSync(join(dir, 'broken.yaml'), 'server_name: hs.example\npresence:\n  enabled: [\n');
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads a file, resolving module paths against its folder', async () => {
+    const config = await loadConfigFile(join(dir, 'homeserver.yaml'), { logger: silentLogger });
+    expect(config.sourceName).toBe(join(dir, 'homeserver.yaml'));
+    expect(config.routingModules[0]?.moduleClass.name).toBe('FileRouter');
+    const router = config.createPresenceRouter({ membership: membership(), logger: silentLogger });
+    const result = await router.fanOut([
+      userPresenceState('@zed:hs.example', { state: 'unavailable' }),
+    ]);
+    expect([...result.toMap().keys()].sort()).toEqual(['@file:hs.example', '@zed:hs.example']);
+  });
+
+  it('names the file in errors', async () => {
+    const path = join(dir, 'broken.yaml');
+    await expect(loadConfigFile(path)).rejects.toMatchObject({
+      code: 'YAML_SYNTAX',
+      sourceName: path,
+    });
+    await expect(loadConfigFile(join(dir, 'missing.yaml'))).rejects.toMatchObject({
+      code: 'FILE_UNREADABLE',
+    });
+  });
+});
