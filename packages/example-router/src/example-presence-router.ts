@@ -303,30 +303,48 @@ export class ExamplePresenceRouter {
 
 /**
  * `userId -> Set of states` from sources (recipients + states). Recipients reached by the
- * same list of sources share one `Set`, so a big room costs one visit per member, not one
- * `Set` per member.
+ * same sources share one `Set`: each recipient carries a small integer naming the list of
+ * sources that reached it so far, and visiting source `s` moves it along a memoized
+ * transition, so a big room costs one map lookup per member, not one `Set` per member.
  */
 function groupBySources(
   sources: readonly { recipients: readonly string[]; states: readonly UserPresenceState[] }[],
 ): Map<string, ReadonlySet<UserPresenceState>> {
-  const sourcesOf = new Map<string, number[]>();
+  const signatureOf = new Map<string, number>();
+  // Signature 0 is "reached by nothing yet"; each signature records its last source and parent.
+  const lastSource: number[] = [-1];
+  const parent: number[] = [-1];
+  const next: Map<number, number>[] = [new Map()];
   sources.forEach((source, index) => {
     for (const userId of source.recipients) {
-      const list = sourcesOf.get(userId);
-      if (list === undefined) sourcesOf.set(userId, [index]);
-      else if (list[list.length - 1] !== index) list.push(index);
+      const current = signatureOf.get(userId) ?? 0;
+      if (lastSource[current] === index) continue; // listed twice in one source
+      const transitions = next[current] as Map<number, number>;
+      let signature = transitions.get(index);
+      if (signature === undefined) {
+        signature = lastSource.length;
+        lastSource.push(index);
+        parent.push(current);
+        next.push(new Map());
+        transitions.set(index, signature);
+      }
+      signatureOf.set(userId, signature);
     }
   });
-  const setOfKey = new Map<string, ReadonlySet<UserPresenceState>>();
+  const setOf = new Map<number, ReadonlySet<UserPresenceState>>();
   const result = new Map<string, ReadonlySet<UserPresenceState>>();
-  for (const [userId, indices] of sourcesOf) {
-    const key = indices.join(',');
-    let set = setOfKey.get(key);
+  for (const [userId, signature] of signatureOf) {
+    let set = setOf.get(signature);
     if (set === undefined) {
+      const reached: number[] = [];
+      for (let g = signature; g > 0; g = parent[g] as number) reached.push(lastSource[g] as number);
       const union = new Set<UserPresenceState>();
-      for (const index of indices) for (const state of sources[index]!.states) union.add(state);
+      for (let i = reached.length - 1; i >= 0; i--) {
+        for (const state of (sources[reached[i] as number] as (typeof sources)[number]).states)
+          union.add(state);
+      }
       set = union;
-      setOfKey.set(key, set);
+      setOf.set(signature, set);
     }
     result.set(userId, set);
   }

@@ -121,6 +121,37 @@ describe('ExamplePresenceRouter.getUsersForStates with a membership source', () 
     expect(logger.warnings).toHaveLength(2);
   });
 
+  it('copes with a member listed twice and with rooms reached in any order', async () => {
+    const source = {
+      async getJoinedMembers(roomIds: readonly string[]) {
+        const rooms: Record<string, string[]> = {
+          '!lobby:hs.example': ['@dave:hs.example', '@dave:hs.example', '@erin:hs.example'],
+          '!ops:hs.example': ['@erin:hs.example', '@dave:hs.example'],
+        };
+        return new Map(roomIds.filter((r) => r in rooms).map((r) => [r, rooms[r] ?? []]));
+      },
+      async getRoomsForUsers() {
+        return new Map<string, string[]>();
+      },
+    };
+    const router = new ExamplePresenceRouter(
+      ExamplePresenceRouter.parseConfig({
+        users_to_rooms: {
+          '@alice:hs.example': '!lobby:hs.example',
+          '@bob:hs.example': '!ops:hs.example',
+        },
+      }),
+      new FakeModuleApi(HS, source),
+    );
+    const result = await router.getUsersForStates([alice, bob]);
+    expect(plain(result)).toEqual({
+      '@dave:hs.example': ['@alice:hs.example', '@bob:hs.example'],
+      '@erin:hs.example': ['@alice:hs.example', '@bob:hs.example'],
+    });
+    expect(result.get('@dave:hs.example')).toBe(result.get('@erin:hs.example'));
+    expect([...(result.get('@dave:hs.example') ?? [])]).toEqual([alice, bob]);
+  });
+
   it('does not call the membership source when no mapped user is in the batch', async () => {
     const { router, recording } = setup(true);
     const dave = userPresenceState('@dave:hs.example', { state: 'online' });
