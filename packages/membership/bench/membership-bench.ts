@@ -230,7 +230,7 @@ function printTable(figures: readonly Figure[]): void {
     'median ms',
     'p95 ms',
     'per call',
-    'members',
+    'members/run',
     'ns/member',
   ];
   const rows = figures.map((f) => {
