@@ -60,6 +60,8 @@ export interface PresenceExplainerOptions {
   readonly membership: MembershipSource;
   readonly modules: readonly PresenceRouterModule[];
   readonly excludeRoomsFromPresence?: Iterable<string>;
+  /** Names for the modules (e.g. their `module:` entries), by position. */
+  readonly moduleNames?: readonly (string | undefined)[];
   /** The state to route for `from` (default: its current state from the server, else online). */
   readonly stateOf?: (userId: string) => UserPresenceState | undefined;
 }
@@ -74,7 +76,7 @@ export class PresenceExplainer {
     this.#options = options;
     this.#excluded = new Set(options.excludeRoomsFromPresence ?? []);
     this.#single = options.modules.map((module, i) => ({
-      name: module.moduleName ?? `routing_modules[${i}]`,
+      name: module.moduleName ?? options.moduleNames?.[i] ?? `routing_modules[${i}]`,
       module,
       router: new PresenceRouter({
         serverName: options.serverName,

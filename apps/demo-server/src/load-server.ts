@@ -123,6 +123,7 @@ export async function createServerFromConfig(
       editableMembership: membership.editable,
       watchMembership: membership.watch,
       excludeRoomsFromPresence: config.routing.excludeRoomsFromPresence,
+      moduleNames: config.routing.routingModules.map((entry) => entry.module),
       instantiateModules: (api: HostModuleApi) => config.routing.instantiateModules(api, logger),
       knownUsers: membership.knownUsers,
       logger,
@@ -134,7 +135,7 @@ export async function createServerFromConfig(
     logger.info('presence server configured', {
       serverName: config.serverName,
       membership: membership.description,
-      routingModules: server.modules.map((module) => module.moduleName ?? 'module'),
+      routingModules: config.routing.routingModules.map((entry) => entry.module),
     });
     return server;
   } catch (error) {

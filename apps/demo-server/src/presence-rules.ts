@@ -61,6 +61,8 @@ export function afterSync(
 /**
  * The state after `PUT /presence/{userId}/status`: the new presence, the status message
  * (cleared when not given, as Synapse does), and activity now when going online or busy.
+ * Unlike Synapse, a PUT also restarts the sync timeout, so a client that only PUTs keeps its
+ * presence for `sync_online_timeout` instead of dropping to offline at the next timer run.
  */
 export function afterSetPresence(
   previous: UserPresenceState,
@@ -73,6 +75,8 @@ export function afterSetPresence(
     state: presence,
     statusMsg: presence === 'offline' ? previous.statusMsg : statusMsg,
     lastActiveTs: active ? now : previous.lastActiveTs,
+    // Counts as a sync for the sync timeout, so a PUT alone keeps the state for that long.
+    lastUserSyncTs: presence === 'offline' ? previous.lastUserSyncTs : now,
     currentlyActive: presence === 'online',
   });
 }

@@ -50,6 +50,8 @@ export interface PresenceServerOptions {
     api: HostModuleApi,
   ) => PresenceRouterModule[] | Promise<PresenceRouterModule[]>;
   readonly excludeRoomsFromPresence?: readonly string[];
+  /** Names of the modules for logs and explanations (e.g. their `module:` entries). */
+  readonly moduleNames?: readonly string[];
   /** Users to list on the live page besides those with tokens (inline room members). */
   readonly knownUsers?: readonly string[];
   /** Inline rooms the admin API may change. */
@@ -121,6 +123,8 @@ export class PresenceServer {
       serverName: options.serverName,
       membership: options.membership,
       modules: parts.modules,
+      moduleNames:
+        options.moduleNames?.length === parts.modules.length ? options.moduleNames : undefined,
       excludeRoomsFromPresence: options.excludeRoomsFromPresence,
       stateOf: (userId) => this.service.publishedState(userId),
     });
