@@ -81,7 +81,8 @@ export function compareFanOut(
   const engineRecipients = new Set<string>();
   let deliveries = 0;
   for (const group of engine.groups) {
-    const states = group.states;
+    // A group's states are built on first read: only read them when there is a comparison.
+    const states = naive !== undefined ? group.states : [];
     for (const userId of group.userIds) {
       engineRecipients.add(userId);
       deliveries += states.length;

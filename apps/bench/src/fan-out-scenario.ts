@@ -15,7 +15,7 @@ import { PresenceRouter, silentLogger } from '@presence-router/core';
 import { type Agreement, compareFanOut, compareRouting } from './agreement.ts';
 import { engineDeliver, engineRouteAndRead } from './engine-fan-out.ts';
 import { BenchError } from './errors.ts';
-import { exampleRoutingModule } from './example-routing-module.ts';
+import { createExampleRouter } from './example-router-module.ts';
 import { FloorFanOut } from './floor-fan-out.ts';
 import { collectGarbage, type MeasuredRun, MemorySampler, measureBatches } from './measurement.ts';
 import { naiveFanOut, naiveRouteStates } from './naive-fan-out.ts';
@@ -34,9 +34,12 @@ export interface RunOptions {
   readonly failOnDisagreement?: boolean;
 }
 
+/** What one timed call of each implementation includes. */
 export const INCLUDES = {
   engine:
-    "router.fanOut(batch) (membership lookups, module call, grouping) + reading every group's memberIds and states + result.remote",
+    "router.fanOut(batch) (membership lookups, module call, grouping) + reading every group's memberIds + result.remote (who receives something)",
+  'engine+states':
+    "as engine, plus reading every group's states (what each receives; built lazily per group)",
   naive:
     'membership lookups + module call + building Map<userId, Set<state>> member by member + iterating its entries',
   floor:
@@ -48,6 +51,63 @@ export const INCLUDES = {
   'floor-route':
     'routed rooms from integer arrays + one stamp-array visit per member (no strings, no states)',
 } as const;
+
+/** The implementations of a fan-out scenario. */
+export type ImplementationName = keyof typeof INCLUDES;
+
+interface CostlyPlan {
+  readonly skip: boolean;
+  readonly batches: readonly UpdateBatch[];
+  readonly warmup: number;
+  readonly note: string | undefined;
+}
+
+/** Batches for the implementations whose cost grows with (recipient, state) pairs. */
+function costlyPlan(
+  scenario: FanOutScenario,
+  timed: readonly UpdateBatch[],
+  maxPairs: number,
+): CostlyPlan {
+  const pairs = maxPairs.toLocaleString('en-US');
+  if (maxPairs > scenario.costlyMaxPairs) {
+    return {
+      skip: true,
+      batches: [],
+      warmup: 0,
+      note: `skipped: up to ${pairs} (recipient, state) pairs per batch (limit ${scenario.costlyMaxPairs.toLocaleString('en-US')})`,
+    };
+  }
+  if (maxPairs > scenario.costlyReducedPairs) {
+    const measured = Math.min(3, scenario.measured);
+    return {
+      skip: false,
+      batches: timed.slice(scenario.warmup - 1, scenario.warmup + measured),
+      warmup: 1,
+      note: `${measured} timed batches only (up to ${pairs} pairs per batch)`,
+    };
+  }
+  return { skip: false, batches: timed, warmup: scenario.warmup, note: undefined };
+}
+
+function skippedResult(name: ImplementationName, note: string): ImplementationResult {
+  return {
+    implementation: name,
+    includes: INCLUDES[name],
+    stats: {
+      samples: 0,
+      medianMs: Number.NaN,
+      p95Ms: Number.NaN,
+      meanMs: Number.NaN,
+      minMs: Number.NaN,
+      maxMs: Number.NaN,
+    },
+    deliveriesPerSecond: null,
+    speedupOverNaive: null,
+    ratioToFloor: null,
+    memory: { baselineHeapBytes: 0, peakHeapBytes: 0, baselineRssBytes: 0, peakRssBytes: 0 },
+    note,
+  };
+}
 
 /** (recipient, state) pairs the naive baseline would materialize for a batch. */
 export function naivePairsOf(workload: Workload, plan: RouterPlan, batch: UpdateBatch): number {
@@ -96,7 +156,7 @@ export async function runFanOutScenario(
   const measuredBatches = timed.slice(scenario.warmup);
 
   const membership = new WorkloadMembership(workload);
-  const module = exampleRoutingModule(plan.config);
+  const module = createExampleRouter(plan, membership, workload.options.serverName);
   const router = new PresenceRouter({
     serverName: workload.options.serverName,
     membership,
@@ -105,34 +165,26 @@ export async function runFanOutScenario(
   });
   const floor = new FloorFanOut(workload, plan);
 
-  // Naive affordability, from the pairs it would materialize.
+  // Implementations that materialize every (recipient, state) pair are run on fewer batches,
+  // or skipped, by the number of pairs a batch holds.
   const pairs = measuredBatches.map((batch) => naivePairsOf(workload, plan, batch));
   const maxPairs = Math.max(...pairs);
-  let naiveBatches: readonly UpdateBatch[] = timed;
-  let naiveWarmup = scenario.warmup;
-  let naiveNote: string | undefined;
-  if (maxPairs > scenario.naiveMaxPairs) {
-    naiveBatches = [];
-    naiveNote = `skipped: up to ${maxPairs.toLocaleString('en-US')} (recipient, state) pairs per batch (limit ${scenario.naiveMaxPairs.toLocaleString('en-US')})`;
-  } else if (maxPairs > scenario.naiveReducedPairs) {
-    naiveWarmup = 1;
-    naiveBatches = timed.slice(scenario.warmup - 1, scenario.warmup + 3);
-    naiveNote = `3 timed batches only (up to ${maxPairs.toLocaleString('en-US')} pairs per batch)`;
-  }
-  const runNaive = naiveBatches.length > 0;
+  const costly = costlyPlan(scenario, timed, maxPairs);
 
   // Agreement on the batch set aside for it (untimed).
   say('checking that the implementations agree');
   const agreement: (Agreement & { what: string })[] = [];
   {
     const engine = await engineDeliver(router, checkBatch.states);
-    const naive = runNaive ? await naiveFanOut(checkBatch.states, membership, module) : undefined;
+    const naive = costly.skip
+      ? undefined
+      : await naiveFanOut(checkBatch.states, membership, module);
     floor.fanOut(checkBatch.users);
     const check = compareFanOut(engine.result, naive, userIdsOf(workload, floor.recipients));
     agreement.push({
-      what: runNaive
-        ? 'fan-out: engine, naive and floor'
-        : 'fan-out: engine and floor (naive skipped)',
+      what: costly.skip
+        ? 'fan-out: engine and floor on recipients (naive skipped: too many pairs)'
+        : 'fan-out: engine, naive and floor (recipients; states engine vs naive)',
       ...check,
     });
   }
@@ -152,10 +204,10 @@ export async function runFanOutScenario(
     );
   }
 
-  // Timings.
-  const runs = new Map<string, { run: MeasuredRun; note?: string | undefined }>();
+  // Timings, each implementation on the same batches (GC in between).
+  const runs = new Map<ImplementationName, { run: MeasuredRun; note?: string | undefined }>();
   const timedRun = async (
-    name: keyof typeof INCLUDES,
+    name: ImplementationName,
     list: readonly UpdateBatch[],
     warmup: number,
     work: (batch: UpdateBatch) => Promise<unknown> | unknown,
@@ -164,39 +216,49 @@ export async function runFanOutScenario(
     collectGarbage();
     const run = await measureBatches(
       list,
-      {
-        warmup,
-        onBatch: (done, count) => say(`${name} batch ${done}/${count}`),
-      },
+      { warmup, onBatch: (done, count) => say(`${name}: batch ${done}/${count}`) },
       work,
     );
     runs.set(name, { run, note });
   };
   let recipientsSum = 0;
+  let recipientsCounted = 0;
   let deliveriesSum = 0;
-  let counted = 0;
+  let deliveriesCounted = 0;
   const measuredSet = new Set(measuredBatches);
   await timedRun('floor', timed, scenario.warmup, (batch) => floor.fanOut(batch.users));
   await timedRun('engine', timed, scenario.warmup, async (batch) => {
     const delivery = await engineDeliver(router, batch.states);
     if (measuredSet.has(batch)) {
       recipientsSum += delivery.recipients;
-      deliveriesSum += delivery.deliveries;
-      counted++;
+      recipientsCounted++;
     }
   });
-  if (runNaive) {
+  if (!costly.skip) {
+    await timedRun(
+      'engine+states',
+      costly.batches,
+      costly.warmup,
+      async (batch) => {
+        const delivery = await engineDeliver(router, batch.states, { readStates: true });
+        if (measuredSet.has(batch)) {
+          deliveriesSum += delivery.deliveries;
+          deliveriesCounted++;
+        }
+      },
+      costly.note,
+    );
     await timedRun(
       'naive',
-      naiveBatches,
-      naiveWarmup,
+      costly.batches,
+      costly.warmup,
       async (batch) => {
         const deliveries = await naiveFanOut(batch.states, membership, module);
         let size = 0;
         for (const set of deliveries.values()) size += set.size;
         return size;
       },
-      naiveNote,
+      costly.note,
     );
   }
   if (scenario.route) {
@@ -212,44 +274,31 @@ export async function runFanOutScenario(
     });
   }
 
-  const deliveriesPerBatch = counted > 0 ? deliveriesSum / counted : 0;
+  const deliveriesPerBatch = deliveriesCounted > 0 ? deliveriesSum / deliveriesCounted : null;
   const implementations: ImplementationResult[] = [];
-  const median = (name: string) => runs.get(name)?.run.stats.medianMs;
+  const median = (name: string) => runs.get(name as ImplementationName)?.run.stats.medianMs;
   for (const [name, { run, note }] of runs) {
     const family = name.endsWith('-route') ? '-route' : '';
     const naiveMedian = median(`naive${family}`);
     const floorMedian = median(`floor${family}`);
-    const isFloor = name.startsWith('floor');
     implementations.push({
       implementation: name,
-      includes: INCLUDES[name as keyof typeof INCLUDES],
+      includes: INCLUDES[name],
       stats: run.stats,
       deliveriesPerSecond:
-        family === '' && !isFloor ? deliveriesPerBatch / (run.stats.medianMs / 1000) : null,
+        family === '' && deliveriesPerBatch !== null
+          ? deliveriesPerBatch / (run.stats.medianMs / 1000)
+          : null,
       speedupOverNaive: naiveMedian !== undefined ? naiveMedian / run.stats.medianMs : null,
       ratioToFloor: floorMedian !== undefined ? run.stats.medianMs / floorMedian : null,
       memory: run.memory,
       ...(note !== undefined ? { note } : {}),
     });
   }
-  if (!runNaive) {
-    implementations.push({
-      implementation: 'naive',
-      includes: INCLUDES.naive,
-      stats: {
-        samples: 0,
-        medianMs: Number.NaN,
-        p95Ms: Number.NaN,
-        meanMs: Number.NaN,
-        minMs: Number.NaN,
-        maxMs: Number.NaN,
-      },
-      deliveriesPerSecond: null,
-      speedupOverNaive: null,
-      ratioToFloor: null,
-      memory: { baselineHeapBytes: 0, peakHeapBytes: 0, baselineRssBytes: 0, peakRssBytes: 0 },
-      ...(naiveNote !== undefined ? { note: naiveNote } : {}),
-    });
+  if (costly.skip) {
+    for (const name of ['engine+states', 'naive'] as const) {
+      implementations.push(skippedResult(name, costly.note ?? 'skipped'));
+    }
   }
   const memory = scenarioMemory.stop();
   progress?.done(
@@ -267,8 +316,9 @@ export async function runFanOutScenario(
       memberships: workload.membershipCount,
       largestRoom: largestRoomSize(workload),
       batchSize,
-      recipientsPerBatch: counted > 0 ? recipientsSum / counted : 0,
+      recipientsPerBatch: recipientsCounted > 0 ? recipientsSum / recipientsCounted : 0,
       deliveriesPerBatch,
+      maxPairsPerBatch: maxPairs,
       generationSeconds,
     },
     agreement,

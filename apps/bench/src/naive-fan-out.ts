@@ -15,7 +15,7 @@
  * @module
  */
 import type { MembershipSource, UserPresenceState } from '@presence-router/core';
-import type { ExampleRoutingModule } from './example-routing-module.ts';
+import type { SeedShapedModule } from './example-router-module.ts';
 
 /** Recipient user ID -> the states it receives. */
 export type NaiveDeliveries = Map<string, Set<UserPresenceState>>;
@@ -34,7 +34,7 @@ async function addRouted(
   out: NaiveDeliveries,
   states: readonly UserPresenceState[],
   membership: MembershipSource,
-  module: ExampleRoutingModule,
+  module: SeedShapedModule,
 ): Promise<void> {
   const [rooms, users] = module.getRoomsAndUsersForStates(states);
   const members = rooms.size > 0 ? await membership.getJoinedMembers([...rooms.keys()]) : new Map();
@@ -57,7 +57,7 @@ async function addRouted(
 export async function naiveFanOut(
   states: readonly UserPresenceState[],
   membership: MembershipSource,
-  module: ExampleRoutingModule,
+  module: SeedShapedModule,
 ): Promise<NaiveDeliveries> {
   const out: NaiveDeliveries = new Map();
   const roomsOfUsers = await membership.getRoomsForUsers(states.map((state) => state.userId));
@@ -80,7 +80,7 @@ export async function naiveFanOut(
 export async function naiveRouteStates(
   states: readonly UserPresenceState[],
   membership: MembershipSource,
-  module: ExampleRoutingModule,
+  module: SeedShapedModule,
 ): Promise<NaiveDeliveries> {
   const out: NaiveDeliveries = new Map();
   await addRouted(out, states, membership, module);

@@ -39,8 +39,10 @@ export interface WorkloadSummary {
   readonly batchSize: number;
   /** Mean recipients per batch. */
   readonly recipientsPerBatch: number;
-  /** Mean (local recipient, state) pairs per batch. */
-  readonly deliveriesPerBatch: number;
+  /** Mean (local recipient, state) pairs per batch (null when not measured). */
+  readonly deliveriesPerBatch: number | null;
+  /** Most (recipient, state) pairs a naive fan-out materializes for one batch (duplicates counted). */
+  readonly maxPairsPerBatch: number;
   /** Time to generate the workload, batches and router configuration. */
   readonly generationSeconds: number;
 }

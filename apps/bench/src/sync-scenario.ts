@@ -26,13 +26,13 @@ import {
 } from '@presence-router/core';
 import { type Agreement, compareStateLists } from './agreement.ts';
 import { BenchError } from './errors.ts';
-import { exampleRoutingModule } from './example-routing-module.ts';
+import { createExampleRouter } from './example-router-module.ts';
 import type { RunOptions } from './fan-out-scenario.ts';
 import { collectGarbage, type MeasuredRun, MemorySampler, measureBatches } from './measurement.ts';
 import { naiveRouteStates } from './naive-fan-out.ts';
 import { SeededRandom } from './prng.ts';
 import type { ImplementationResult, ScenarioResult } from './results.ts';
-import { generateRouterPlan } from './router-config.ts';
+import { generateRouterPlan, type RouterPlan } from './router-config.ts';
 import type { SyncScenario } from './scenarios.ts';
 import { generateWorkload, largestRoomSize, type Workload } from './workload.ts';
 import { generateBatches } from './workload-batches.ts';
@@ -54,19 +54,30 @@ type SyncImplementation = keyof typeof INCLUDES;
 /** What the syncing user is shown, as a list. */
 type Answer = UserPresenceState[];
 
-/** Ground truth for an ordinary user from the workload's integer arrays. */
+/**
+ * Ground truth for an ordinary user, from the workload's integer arrays: the window's
+ * updates of the user itself, of users sharing a room with it, and of users that
+ * `users_to_rooms` maps to a room it is in.
+ */
 function expectedForMember(
   workload: Workload,
+  plan: RouterPlan,
   user: number,
   windowUsers: Int32Array,
   window: readonly UserPresenceState[],
 ): Answer {
-  const mine = new Set(workload.roomsOf(user));
+  const mine = new Set<number>();
+  for (const room of workload.roomsOf(user)) if (workload.participating[room] === 1) mine.add(room);
   const answer: Answer = [];
   windowUsers.forEach((other, i) => {
+    const routed = plan.routedRooms.subarray(
+      plan.routedOffsets[other] as number,
+      plan.routedOffsets[other + 1] as number,
+    );
     const shares =
       other === user ||
-      workload.roomsOf(other).some((room) => workload.participating[room] === 1 && mine.has(room));
+      workload.roomsOf(other).some((room) => mine.has(room)) ||
+      routed.some((room) => mine.has(room));
     if (shares) answer.push(window[i] as UserPresenceState);
   });
   return answer;
@@ -105,7 +116,7 @@ export async function runSyncScenario(
   const generationSeconds = (performance.now() - started) / 1000;
 
   const membership = new WorkloadMembership(workload);
-  const module = exampleRoutingModule(plan.config);
+  const module = createExampleRouter(plan, membership, workload.options.serverName);
   const router = new PresenceRouter({
     serverName: workload.options.serverName,
     membership,
@@ -193,7 +204,7 @@ export async function runSyncScenario(
       'ours',
       await implementations['sync-member'](workload.userIds[member] as string),
       'truth',
-      expectedForMember(workload, member, recent.users, window),
+      expectedForMember(workload, plan, member, recent.users, window),
     ),
   });
   const failed = agreement.find((a) => !a.agree);
@@ -250,6 +261,7 @@ export async function runSyncScenario(
       batchSize: window.length,
       recipientsPerBatch: 1,
       deliveriesPerBatch: window.length,
+      maxPairsPerBatch: allKnown.length,
       generationSeconds,
     },
     agreement,

@@ -1,0 +1,217 @@
+/**
+ * Result tables: plain text for the terminal and Markdown for `results/README.md`.
+ *
+ * @example
+ * ```ts
+ * console.log(textReport(results));
+ * writeFileSync('results/README.md', markdownReport(results));
+ * ```
+ * @module
+ */
+import type { BenchResults, ImplementationResult, ScenarioResult } from './results.ts';
+
+const MIB = 1024 ** 2;
+
+function ms(value: number): string {
+  if (!Number.isFinite(value)) return '—';
+  if (value >= 100) return value.toFixed(0);
+  if (value >= 10) return value.toFixed(1);
+  if (value >= 1) return value.toFixed(2);
+  return value.toFixed(3);
+}
+
+function ratio(value: number | null): string {
+  if (value === null || !Number.isFinite(value)) return '—';
+  return value >= 100 ? `${value.toFixed(0)}x` : `${value.toFixed(value >= 10 ? 1 : 2)}x`;
+}
+
+function rate(value: number | null): string {
+  if (value === null || !Number.isFinite(value)) return '—';
+  if (value >= 1e9) return `${(value / 1e9).toFixed(2)} G/s`;
+  if (value >= 1e6) return `${(value / 1e6).toFixed(1)} M/s`;
+  if (value >= 1e3) return `${(value / 1e3).toFixed(1)} k/s`;
+  return `${value.toFixed(0)} /s`;
+}
+
+function mib(bytes: number): string {
+  return bytes > 0 ? (bytes / MIB).toFixed(0) : '—';
+}
+
+const HEADER = [
+  'scenario',
+  'implementation',
+  'median ms',
+  'p95 ms',
+  'n',
+  'deliveries/s',
+  'x faster than naive',
+  'x the floor',
+  'peak heap MiB',
+  'peak RSS MiB',
+] as const;
+
+function row(scenario: ScenarioResult, impl: ImplementationResult): string[] {
+  return [
+    scenario.name,
+    impl.implementation,
+    ms(impl.stats.medianMs),
+    ms(impl.stats.p95Ms),
+    String(impl.stats.samples),
+    rate(impl.deliveriesPerSecond),
+    ratio(impl.speedupOverNaive),
+    ratio(impl.ratioToFloor),
+    mib(impl.memory.peakHeapBytes),
+    mib(impl.memory.peakRssBytes),
+  ];
+}
+
+function workloadLine(s: ScenarioResult): string {
+  const w = s.workload;
+  const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+  const unit = s.kind === 'sync' ? 'window' : 'batch';
+  return `${s.name}: ${s.description}. ${fmt(w.users)} users (${fmt(w.localUsers)} local), ${fmt(w.rooms)} rooms, ${fmt(w.memberships)} memberships, largest room ${fmt(w.largestRoom)}; ${unit} ${fmt(w.batchSize)}; ${fmt(w.recipientsPerBatch)} recipients per ${unit}${w.deliveriesPerBatch !== null ? `, ${fmt(w.deliveriesPerBatch)} (recipient, state) deliveries` : ''}; scenario peak RSS ${mib(s.peakRssBytes)} MiB, ${s.seconds.toFixed(1)} s.`;
+}
+
+function pad(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows
+    .map((r) =>
+      r.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '),
+    )
+    .join('\n');
+}
+
+/** The terminal report: one table of every measurement, the agreement checks, the targets. */
+export function textReport(results: BenchResults): string {
+  const lines: string[] = [];
+  lines.push(`presence-router fan-out benchmarks (${results.mode}), ${results.startedAt}`);
+  lines.push(
+    `Node ${results.environment.node}, ${results.environment.cpus} CPUs (${results.environment.cpuModel}), ${results.environment.totalMemoryGiB.toFixed(0)} GiB`,
+  );
+  lines.push('');
+  const rows: string[][] = [[...HEADER]];
+  for (const s of results.scenarios) for (const impl of s.implementations) rows.push(row(s, impl));
+  lines.push(pad(rows));
+  lines.push('');
+  for (const s of results.scenarios) lines.push(workloadLine(s));
+  lines.push('');
+  lines.push('Reduced or skipped runs:');
+  const notes = results.scenarios.flatMap((s) =>
+    s.implementations
+      .filter((impl) => impl.note !== undefined)
+      .map((impl) => `  ${s.name} ${impl.implementation}: ${impl.note}`),
+  );
+  lines.push(...(notes.length > 0 ? notes : ['  (none)']));
+  lines.push('');
+  lines.push('Agreement checks:');
+  for (const s of results.scenarios) {
+    for (const a of s.agreement) {
+      lines.push(
+        `  ${a.agree ? 'OK  ' : 'FAIL'} ${s.name}: ${a.what} (${a.recipients.toLocaleString('en-US')} recipients)${a.agree ? '' : `: ${a.problems.join('; ')}`}`,
+      );
+    }
+  }
+  if (results.targets.length > 0) {
+    lines.push('');
+    lines.push('Targets:');
+    for (const t of results.targets) {
+      lines.push(`  ${t.pass ? 'PASS' : 'MISS'} ${t.description} (goal ${t.goal}): ${t.note}`);
+    }
+  }
+  lines.push('');
+  lines.push('What each timing includes:');
+  const seen = new Set<string>();
+  for (const s of results.scenarios) {
+    for (const impl of s.implementations) {
+      if (seen.has(impl.implementation)) continue;
+      seen.add(impl.implementation);
+      lines.push(`  ${impl.implementation}: ${impl.includes}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+function mdTable(rows: string[][]): string {
+  const [head, ...body] = rows;
+  const line = (r: string[]) => `| ${r.join(' | ')} |`;
+  return [
+    line(head!),
+    `|${head!.map((_, i) => (i < 2 ? ' --- ' : ' ---: ')).join('|')}|`,
+    ...body.map(line),
+  ].join('\n');
+}
+
+/** The Markdown report (`results/README.md`). */
+export function markdownReport(results: BenchResults): string {
+  const out: string[] = [];
+  const env = results.environment;
+  out.push('# Fan-out benchmark results');
+  out.push('');
+  out.push(
+    `Generated by \`pnpm --filter @presence-router/bench bench\` on ${results.startedAt} in ${(results.seconds / 60).toFixed(1)} minutes: Node ${env.node}, ${env.platform}, ${env.cpus} CPUs (${env.cpuModel}), ${env.totalMemoryGiB.toFixed(0)} GiB of memory. Each scenario ran in its own process (\`${env.execArgv.join(' ')}\`). Raw figures: [results.json](results.json); chart: [scaling.svg](scaling.svg).`,
+  );
+  if (results.targets.length > 0) {
+    out.push('');
+    out.push('## Targets');
+    out.push('');
+    out.push(
+      mdTable([
+        ['target', 'goal', 'result', 'measured'],
+        ...results.targets.map((t) => [
+          t.description,
+          t.goal,
+          t.pass ? '**PASS**' : '**MISS**',
+          t.note,
+        ]),
+      ]),
+    );
+  }
+  out.push('');
+  out.push('## Measurements (per batch; per sync for `sync-*`)');
+  out.push('');
+  const rows: string[][] = [[...HEADER]];
+  for (const s of results.scenarios) for (const impl of s.implementations) rows.push(row(s, impl));
+  out.push(mdTable(rows));
+  out.push('');
+  out.push(
+    '"x faster than naive" = naive median / this median; "x the floor" = this median / floor median. Peak heap and RSS are sampled during each implementation\'s run (the workload itself included).',
+  );
+  out.push('');
+  out.push('## Workloads');
+  out.push('');
+  for (const s of results.scenarios) out.push(`- ${workloadLine(s)}`);
+  const notes = results.scenarios.flatMap((s) =>
+    s.implementations
+      .filter((i) => i.note !== undefined)
+      .map((i) => `- ${s.name} ${i.implementation}: ${i.note}`),
+  );
+  if (notes.length > 0) {
+    out.push('');
+    out.push('## Reduced or skipped runs');
+    out.push('');
+    out.push(...notes);
+  }
+  out.push('');
+  out.push('## Agreement checks');
+  out.push('');
+  for (const s of results.scenarios) {
+    for (const a of s.agreement) {
+      out.push(
+        `- ${a.agree ? 'OK' : '**FAIL**'} ${s.name}: ${a.what} (${a.recipients.toLocaleString('en-US')} recipients)${a.agree ? '' : `: ${a.problems.join('; ')}`}`,
+      );
+    }
+  }
+  out.push('');
+  out.push('## What each timing includes');
+  out.push('');
+  const seen = new Set<string>();
+  for (const s of results.scenarios) {
+    for (const impl of s.implementations) {
+      if (seen.has(impl.implementation)) continue;
+      seen.add(impl.implementation);
+      out.push(`- \`${impl.implementation}\`: ${impl.includes}`);
+    }
+  }
+  out.push('');
+  return out.join('\n');
+}
