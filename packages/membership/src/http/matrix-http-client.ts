@@ -239,13 +239,17 @@ export class MatrixHttpClient {
 
   async #attempt(url: URL, subject: RequestSubject): Promise<AttemptOutcome> {
     this.#throwIfClosed(subject);
+    // One controller per attempt, aborted by its timeout or by close(); the listener on the
+    // closing signal is removed afterwards so that long-lived adapters do not pile them up.
     const attemptAbort = new AbortController();
+    const { signal } = attemptAbort;
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       attemptAbort.abort();
     }, this.#timeoutMs);
-    const signal = AbortSignal.any([attemptAbort.signal, this.#closing.signal]);
+    const onClose = (): void => attemptAbort.abort();
+    this.#closing.signal.addEventListener('abort', onClose, { once: true });
     const roomData = subject.roomId !== undefined ? { roomId: subject.roomId } : {};
     try {
       const response = await this.#fetch(url, {
@@ -330,6 +334,7 @@ export class MatrixHttpClient {
       };
     } finally {
       clearTimeout(timer);
+      this.#closing.signal.removeEventListener('abort', onClose);
     }
   }
 
