@@ -46,7 +46,8 @@ export class ModuleRegistry {
         `cannot register ${JSON.stringify(specifier)}: ${JSON.stringify(existing.name)} already names another class`,
       );
     }
-    this.#byKey.set(parsed.key, { name: specifier, moduleClass });
+    // The same class again under the other spelling keeps the first name.
+    if (existing === undefined) this.#byKey.set(parsed.key, { name: specifier, moduleClass });
     return this;
   }
 

@@ -98,6 +98,7 @@ describe('ModuleRegistry', () => {
   it('allows registering the same class twice but not a second class under one name', () => {
     const registry = new ModuleRegistry().register('audit.AuditRouter', AuditRouter);
     expect(() => registry.register('audit#AuditRouter', AuditRouter)).not.toThrow();
+    expect(registry.names()).toEqual(['audit.AuditRouter']);
     expect(() => registry.register('audit#AuditRouter', RoomRouter)).toThrow(
       expect.objectContaining({ code: 'CONFLICTING_KEYS' }),
     );
