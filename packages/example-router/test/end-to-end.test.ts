@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig, ModuleRegistry } from '@presence-router/config';
-import { userPresenceState } from '@presence-router/core';
+import { ALL_USERS, userPresenceState } from '@presence-router/core';
 import { InMemoryMembership } from '@presence-router/membership';
 import { describe, expect, it } from 'vitest';
 import {
@@ -129,9 +129,7 @@ describe('end to end: the seed YAML -> loadConfig -> PresenceRouter', () => {
   it('getInterestedUsers: ALL_USERS for the gobbler, mapped users for room members', async () => {
     const { loaded, logger } = await load();
     const router = loaded.createPresenceRouter({ membership: membership(), logger });
-    expect(await router.getInterestedUsers('@presence_gobbler:hs.example')).toBe(
-      Symbol.for('@presence-router/core.ALL_USERS'),
-    );
+    expect(await router.getInterestedUsers('@presence_gobbler:hs.example')).toBe(ALL_USERS);
     expect(await router.getInterestedUsers('@dave:hs.example')).toEqual(
       new Set(['@alice:hs.example', '@bob:hs.example']),
     );
