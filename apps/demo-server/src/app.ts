@@ -68,9 +68,10 @@ export function createApp(ctx: AppContext): Hono {
     );
   }
 
-  app.notFound(() =>
-    matrixErrorResponse(new MatrixError(404, 'M_UNRECOGNIZED', 'Unrecognized request')),
-  );
+  app.notFound((c) => {
+    ctx.logger.debug('unrecognized request', { method: c.req.method, path: c.req.path });
+    return matrixErrorResponse(new MatrixError(404, 'M_UNRECOGNIZED', 'Unrecognized request'));
+  });
 
   app.onError((error) => {
     if (error instanceof MatrixError) return matrixErrorResponse(error);
