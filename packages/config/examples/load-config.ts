@@ -52,7 +52,7 @@ class BuddyRouter {
         const out: Record<string, UserPresenceState[]> = {};
         for (const state of states) {
           const buddy = config.buddies[state.userId];
-          if (buddy !== undefined) (out[buddy] ??= []).push(state);
+          if (buddy !== undefined) out[buddy] = [...(out[buddy] ?? []), state];
         }
         return out;
       },
