@@ -127,7 +127,11 @@ const tokenSchema = z
   .regex(/^[\x21-\x7e]{8,512}$/, 'a token of 8 to 512 visible ASCII characters (no spaces)');
 
 const listenerSchema = z.strictObject({
-  port: z.number({ error: 'a port number' }).int().min(0).max(65535),
+  port: z
+    .number({ error: 'a port number' })
+    .int('a whole port number')
+    .min(0, 'a port from 0 to 65535')
+    .max(65535, 'a port from 0 to 65535'),
   bind_addresses: z.array(z.string(), { error: 'a list of addresses' }).min(1).optional(),
   type: z.literal('http', { error: 'http (the only listener type served)' }).optional(),
   tls: z.literal(false, { error: 'false (TLS is not served; put a proxy in front)' }).optional(),
