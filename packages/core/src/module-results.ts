@@ -31,7 +31,11 @@ export function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (value instanceof Map) return 'a Map';
   if (value instanceof Set) return 'a Set';
-  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'no prototype'})`;
+  if (typeof value === 'object') {
+    const name = (value as { constructor?: { name?: string } }).constructor?.name;
+    const tag = Object.prototype.toString.call(value).slice(8, -1);
+    return `an object (${name || tag || 'no prototype'})`;
+  }
   return `${typeof value} ${JSON.stringify(value)?.slice(0, 80) ?? ''}`.trim();
 }
 
@@ -46,8 +50,11 @@ export function mappingEntries(value: unknown): Iterable<[unknown, unknown]> | u
   return Object.entries(value);
 }
 
+/** Arrays, sets and other iterables of states; strings and mappings are not collections of states. */
 function isStateCollection(value: unknown): value is Iterable<unknown> {
-  return Array.isArray(value) || value instanceof Set;
+  if (Array.isArray(value) || value instanceof Set) return true;
+  if (typeof value !== 'object' || value === null || value instanceof Map) return false;
+  return typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function';
 }
 
 /**

@@ -153,6 +153,24 @@ describe('PresenceRouter.getUsersForStates', () => {
     ).toHaveLength(2);
   });
 
+  it('accepts any iterable of states as a destination value (a generator too)', async () => {
+    const m: PresenceRouterModule = {
+      getUsersForStates: (states) => ({
+        '@a:hs.example': (function* () {
+          yield* states;
+        })(),
+        '@b:hs.example': new Set(states),
+      }),
+      getInterestedUsers: () => [],
+    };
+    const { router: r, logger } = router([m]);
+    expect(asPlain(await r.getUsersForStates([alice]))).toEqual({
+      '@a:hs.example': ['@alice:hs.example=online'],
+      '@b:hs.example': ['@alice:hs.example=online'],
+    });
+    expect(logger.messages()).toEqual([]);
+  });
+
   it('drops destination keys that are not valid user IDs, with a warning', async () => {
     const m: PresenceRouterModule = {
       getUsersForStates: (states) => ({
