@@ -10,6 +10,7 @@
  * ```
  * @module
  */
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { PresenceRouter, silentLogger } from '@presence-router/core';
 import { type Agreement, compareFanOut, compareRouting } from './agreement.ts';
@@ -326,5 +327,6 @@ export async function runFanOutScenario(
     peakRssBytes: memory.peakRssBytes,
     peakHeapBytes: memory.peakHeapBytes,
     seconds: (performance.now() - started) / 1000,
+    loadAverage: loadavg()[0] ?? 0,
   };
 }

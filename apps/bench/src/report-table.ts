@@ -69,7 +69,7 @@ function workloadLine(s: ScenarioResult): string {
   const w = s.workload;
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
   const unit = s.kind === 'sync' ? 'window' : 'batch';
-  return `${s.name}: ${s.description}. ${fmt(w.users)} users (${fmt(w.localUsers)} local), ${fmt(w.rooms)} rooms, ${fmt(w.memberships)} memberships, largest room ${fmt(w.largestRoom)}; ${unit} ${fmt(w.batchSize)}; ${fmt(w.recipientsPerBatch)} recipients per ${unit}${w.deliveriesPerBatch !== null ? `, ${fmt(w.deliveriesPerBatch)} (recipient, state) deliveries` : ''}; scenario peak RSS ${mib(s.peakRssBytes)} MiB, ${s.seconds.toFixed(1)} s.`;
+  return `${s.name}: ${s.description}. ${fmt(w.users)} users (${fmt(w.localUsers)} local), ${fmt(w.rooms)} rooms, ${fmt(w.memberships)} memberships, largest room ${fmt(w.largestRoom)}; ${unit} ${fmt(w.batchSize)}; ${fmt(w.recipientsPerBatch)} recipients per ${unit}${w.deliveriesPerBatch !== null ? `, ${fmt(w.deliveriesPerBatch)} (recipient, state) deliveries` : ''}; scenario peak RSS ${mib(s.peakRssBytes)} MiB, ${s.seconds.toFixed(1)} s${s.loadAverage !== undefined ? `, load average ${s.loadAverage.toFixed(1)} at its end` : ''}.`;
 }
 
 function pad(rows: string[][]): string {

@@ -61,6 +61,8 @@ export interface ScenarioResult {
   readonly peakRssBytes: number;
   readonly peakHeapBytes: number;
   readonly seconds: number;
+  /** The machine's 1-minute load average when the scenario ended (other processes included). */
+  readonly loadAverage?: number;
 }
 
 /** A target from the project's issue, evaluated. */

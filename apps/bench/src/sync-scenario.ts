@@ -17,6 +17,7 @@
  * ```
  * @module
  */
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import {
   ALL_USERS,
@@ -269,5 +270,6 @@ export async function runSyncScenario(
     peakRssBytes: memory.peakRssBytes,
     peakHeapBytes: memory.peakHeapBytes,
     seconds: (performance.now() - started) / 1000,
+    loadAverage: loadavg()[0] ?? 0,
   };
 }

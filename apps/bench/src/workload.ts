@@ -162,9 +162,6 @@ export function generateWorkload(options: WorkloadOptions): Workload {
     userIds[0] = userIdFor(0, server);
     localCount = 1;
   }
-  const localUsers = new Int32Array(localCount);
-  for (let u = 0, k = 0; u < n; u++) if (isLocal[u] === 1) localUsers[k++] = u;
-
   // Room sizes.
   const roomCount = resolved.shape === 'universal' ? 1 : n;
   const roomOffsets = new Int32Array(roomCount + 1);
@@ -199,6 +196,60 @@ export function generateWorkload(options: WorkloadOptions): Workload {
       roomMembers[start + k] = picked;
     }
   }
+
+  return assembleWorkload(resolved, userIds, isLocal, roomOffsets, roomMembers);
+}
+
+/**
+ * A workload from explicit rooms (each a list of user indices), for hand-made cases: users
+ * `@u<i>:<serverName>`, except those listed in `remote` (`@u<i>:remote0.test`).
+ */
+export function workloadFromRooms(
+  users: number,
+  rooms: readonly (readonly number[])[],
+  options: { readonly remote?: readonly number[]; readonly serverName?: string } = {},
+): Workload {
+  const resolved = resolveWorkloadOptions({
+    users,
+    shape: 'pareto',
+    seed: 0,
+    minRoomSize: 1,
+    ...(options.serverName !== undefined ? { serverName: options.serverName } : {}),
+  });
+  const remote = new Set(options.remote ?? []);
+  const isLocal = new Uint8Array(users);
+  const userIds = new Array<string>(users);
+  for (let u = 0; u < users; u++) {
+    isLocal[u] = remote.has(u) ? 0 : 1;
+    userIds[u] = userIdFor(u, remote.has(u) ? 'remote0.test' : resolved.serverName);
+  }
+  const roomOffsets = new Int32Array(rooms.length + 1);
+  rooms.forEach((members, r) => {
+    if (new Set(members).size !== members.length || members.some((m) => !(m >= 0 && m < users))) {
+      throw new BenchError('INVALID_OPTION', `Room ${r} lists a user twice or out of range`);
+    }
+    roomOffsets[r + 1] = (roomOffsets[r] as number) + members.length;
+  });
+  const roomMembers = Int32Array.from(rooms.flat());
+  return assembleWorkload(resolved, userIds, isLocal, roomOffsets, roomMembers);
+}
+
+/** Builds the user -> rooms index and the participation flags around room membership. */
+function assembleWorkload(
+  resolved: ResolvedWorkloadOptions,
+  userIds: string[],
+  isLocal: Uint8Array,
+  roomOffsets: Int32Array,
+  roomMembers: Int32Array,
+): Workload {
+  const n = userIds.length;
+  const roomCount = roomOffsets.length - 1;
+  const membershipCount = roomMembers.length;
+  const server = resolved.serverName;
+  let localCount = 0;
+  for (let u = 0; u < n; u++) localCount += isLocal[u] as number;
+  const localUsers = new Int32Array(localCount);
+  for (let u = 0, k = 0; u < n; u++) if (isLocal[u] === 1) localUsers[k++] = u;
 
   // Rooms of each user (compressed rows built by counting).
   const userRoomOffsets = new Int32Array(n + 1);

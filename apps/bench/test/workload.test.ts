@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import { BenchError } from '../src/errors.ts';
+import { SeededRandom } from '../src/prng.ts';
+import { generateRouterPlan } from '../src/router-config.ts';
+import {
+  generateWorkload,
+  largestRoomSize,
+  roomIndexOf,
+  userIndexOf,
+  type Workload,
+} from '../src/workload.ts';
+import { generateBatches } from '../src/workload-batches.ts';
+
+function roomSizes(workload: Workload): number[] {
+  return Array.from({ length: workload.roomCount }, (_, r) => workload.membersOf(r).length);
+}
+
+describe('SeededRandom', () => {
+  it('gives the same sequence for the same seed and another for another seed', () => {
+    const a = new SeededRandom(7);
+    const b = new SeededRandom(7);
+    const c = new SeededRandom(8);
+    const seqA = Array.from({ length: 20 }, () => a.next());
+    const seqB = Array.from({ length: 20 }, () => b.next());
+    const seqC = Array.from({ length: 20 }, () => c.next());
+    expect(seqA).toEqual(seqB);
+    expect(seqA).not.toEqual(seqC);
+    for (const x of seqA) expect(x >= 0 && x < 1).toBe(true);
+  });
+
+  it('draws integers in range and Pareto values at or above the minimum', () => {
+    const random = new SeededRandom(1);
+    for (let i = 0; i < 1000; i++) {
+      const n = random.int(5);
+      expect(Number.isInteger(n) && n >= 0 && n < 5).toBe(true);
+      expect(random.pareto(1.161, 2)).toBeGreaterThanOrEqual(2);
+    }
+  });
+
+  it('rejects a non-integer seed', () => {
+    expect(() => new SeededRandom(1.5)).toThrow(BenchError);
+  });
+});
+
+describe('generateWorkload', () => {
+  it('is deterministic: same seed, same workload; another seed, another workload', () => {
+    const a = generateWorkload({ users: 3000, shape: 'pareto', seed: 42, remoteShare: 0.1 });
+    const b = generateWorkload({ users: 3000, shape: 'pareto', seed: 42, remoteShare: 0.1 });
+    const c = generateWorkload({ users: 3000, shape: 'pareto', seed: 43, remoteShare: 0.1 });
+    expect(a.roomOffsets).toEqual(b.roomOffsets);
+    expect(a.roomMembers).toEqual(b.roomMembers);
+    expect(a.userIds).toEqual(b.userIds);
+    expect(a.participating).toEqual(b.participating);
+    expect(a.roomMembers).not.toEqual(c.roomMembers);
+  });
+
+  it('has as many rooms as users, each of at least 2 members and at most all users', () => {
+    const workload = generateWorkload({ users: 5000, shape: 'pareto', seed: 3 });
+    expect(workload.roomCount).toBe(5000);
+    const sizes = roomSizes(workload);
+    expect(Math.min(...sizes)).toBe(2);
+    expect(largestRoomSize(workload)).toBeLessThanOrEqual(5000);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(workload.membershipCount);
+  });
+
+  it('draws room sizes from a heavy-tailed Pareto distribution (alpha 1.161, minimum 2)', () => {
+    const workload = generateWorkload({ users: 20_000, shape: 'pareto', seed: 11 });
+    const sizes = roomSizes(workload);
+    // P(size >= s) = (2 / s)^1.161 for s below the cap: check two points of the tail.
+    const share = (s: number) => sizes.filter((x) => x >= s).length / sizes.length;
+    expect(share(4)).toBeGreaterThan(0.4);
+    expect(share(4)).toBeLessThan(0.5); // (2/4)^1.161 = 0.447
+    expect(share(20)).toBeGreaterThan(0.05);
+    expect(share(20)).toBeLessThan(0.085); // (2/20)^1.161 = 0.069
+  });
+
+  it('draws members without replacement and indexes rooms of users consistently', () => {
+    const workload = generateWorkload({ users: 2000, shape: 'pareto', seed: 5 });
+    for (let r = 0; r < workload.roomCount; r++) {
+      const members = workload.membersOf(r);
+      expect(new Set(members).size).toBe(members.length);
+      for (const u of members) expect(workload.roomsOf(u)).toContain(r);
+    }
+    let total = 0;
+    for (let u = 0; u < workload.userCount; u++) total += workload.roomsOf(u).length;
+    expect(total).toBe(workload.membershipCount);
+  });
+
+  it('makes the worst case: one room holding every user', () => {
+    const workload = generateWorkload({ users: 1000, shape: 'universal', seed: 1 });
+    expect(workload.roomCount).toBe(1);
+    expect([...workload.membersOf(0)].sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 1000 }, (_, i) => i),
+    );
+  });
+
+  it('puts a share of users on remote servers and marks rooms without local users', () => {
+    const workload = generateWorkload({ users: 4000, shape: 'pareto', seed: 9, remoteShare: 0.5 });
+    const remote = workload.userCount - workload.localUsers.length;
+    expect(remote).toBeGreaterThan(1800);
+    expect(remote).toBeLessThan(2200);
+    for (let u = 0; u < workload.userCount; u++) {
+      expect(workload.userIds[u]?.endsWith(':bench.test')).toBe(workload.isLocal[u] === 1);
+    }
+    for (let r = 0; r < workload.roomCount; r++) {
+      const anyLocal = [...workload.membersOf(r)].some((u) => workload.isLocal[u] === 1);
+      expect(workload.participating[r] === 1).toBe(anyLocal);
+    }
+    expect([...workload.participating].includes(0)).toBe(true);
+  });
+
+  it('round-trips user and room IDs to indices', () => {
+    const workload = generateWorkload({ users: 10, shape: 'pareto', seed: 1 });
+    expect(userIndexOf(workload.userIds[7] as string)).toBe(7);
+    expect(roomIndexOf(workload.roomIdOf(3))).toBe(3);
+    expect(userIndexOf('@alice:bench.test')).toBe(-1);
+    expect(roomIndexOf('!abc:bench.test')).toBe(-1);
+  });
+
+  it('rejects bad options with a BenchError', () => {
+    expect(() => generateWorkload({ users: 1, shape: 'pareto', seed: 1 })).toThrow(BenchError);
+    expect(() => generateWorkload({ users: 10, shape: 'pareto', seed: 1, remoteShare: 1 })).toThrow(
+      /remoteShare/,
+    );
+    expect(() => generateWorkload({ users: 10, shape: 'cube' as 'pareto', seed: 1 })).toThrow(
+      /shape/,
+    );
+  });
+});
+
+describe('generateBatches', () => {
+  it('draws distinct local users per batch, deterministically', () => {
+    const workload = generateWorkload({ users: 3000, shape: 'pareto', seed: 2, remoteShare: 0.2 });
+    const a = generateBatches(workload, { size: 500, count: 3, seed: 4 });
+    const b = generateBatches(workload, { size: 500, count: 3, seed: 4 });
+    expect(a.map((x) => [...x.users])).toEqual(b.map((x) => [...x.users]));
+    expect(a.map((x) => x.states.map((s) => s.state))).toEqual(
+      b.map((x) => x.states.map((s) => s.state)),
+    );
+    for (const batch of a) {
+      expect(new Set(batch.users).size).toBe(500);
+      batch.users.forEach((u, i) => {
+        expect(workload.isLocal[u]).toBe(1);
+        expect(batch.states[i]?.userId).toBe(workload.userIds[u]);
+      });
+    }
+  });
+
+  it('rejects a batch larger than the local users', () => {
+    const workload = generateWorkload({ users: 10, shape: 'pareto', seed: 2 });
+    expect(() => generateBatches(workload, { size: 11, count: 1, seed: 1 })).toThrow(BenchError);
+  });
+});
+
+describe('generateRouterPlan', () => {
+  it('configures always_send_to_users and users_to_rooms deterministically, in both forms', () => {
+    const workload = generateWorkload({ users: 2000, shape: 'pareto', seed: 2 });
+    const plan = generateRouterPlan(workload, { seed: 6, alwaysSendCount: 3, routedShare: 0.1 });
+    const again = generateRouterPlan(workload, { seed: 6, alwaysSendCount: 3, routedShare: 0.1 });
+    expect(plan.config).toEqual(again.config);
+    expect(plan.config.always_send_to_users).toHaveLength(3);
+    const routedUsers = Object.keys(plan.config.users_to_rooms);
+    expect(routedUsers.length).toBeGreaterThan(150);
+    expect(routedUsers.length).toBeLessThan(250);
+    for (const userId of routedUsers) {
+      const u = userIndexOf(userId);
+      const rooms = [
+        ...plan.routedRooms.subarray(plan.routedOffsets[u], plan.routedOffsets[u + 1]),
+      ];
+      expect(plan.config.users_to_rooms[userId]).toEqual(rooms.map((r) => workload.roomIdOf(r)));
+    }
+  });
+});
