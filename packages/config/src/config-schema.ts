@@ -54,10 +54,16 @@ export const serverNameSchema = z
   });
 
 /** `presence.enabled`: a boolean, or Synapse's `"untracked"`. */
-export const presenceEnabledSchema = z.custom<boolean | 'untracked'>(
-  (value) => typeof value === 'boolean' || value === 'untracked',
-  { error: (issue) => `expected true, false or "untracked", found ${describeValue(issue.input)}` },
-);
+export const presenceEnabledSchema = z.custom<boolean | 'untracked'>().check((ctx) => {
+  const value: unknown = ctx.value;
+  if (typeof value === 'boolean' || value === 'untracked') return;
+  ctx.issues.push({
+    code: 'custom',
+    input: value,
+    message: `expected true, false or "untracked", found ${describeValue(value)}`,
+    params: { configCode: typeof value === 'string' ? 'INVALID_VALUE' : 'INVALID_TYPE' },
+  });
+});
 
 /** A mapping (YAML `key: value` pairs). */
 export const mappingSchema = z.record(z.string(), z.unknown(), { error: 'a mapping' });

@@ -186,7 +186,8 @@ class Loader {
     const parseConfig = (resolved.moduleClass as { parseConfig?: unknown }).parseConfig;
     if (typeof parseConfig === 'function') {
       try {
-        config = await parseConfig.call(resolved.moduleClass, rawConfig);
+        // A copy, so that `rawConfig` stays as written whatever parseConfig does to its input.
+        config = await parseConfig.call(resolved.moduleClass, structuredClone(rawConfig));
       } catch (error) {
         if (error instanceof ConfigError) {
           const full = [...configPath, ...error.pathParts];

@@ -129,6 +129,9 @@ describe('loadConfig: wrong types', () => {
     expect(error).toMatchObject({ code: 'INVALID_VALUE', line: 2, column: 12 });
     expect(error.path).toBe('presence.enabled');
     expect(error.detail).toBe('expected true, false or "untracked", found the string "sometimes"');
+    const list = await loadError('presence:\n  enabled: [true]\n', options);
+    expect(list).toMatchObject({ code: 'INVALID_TYPE', line: 2, column: 12 });
+    expect(list.detail).toBe('expected true, false or "untracked", found a list');
   });
 });
 

@@ -71,6 +71,27 @@ describe('loadConfig: the three forms', () => {
     expect(registering?.config).toEqual({});
   });
 
+  it('keeps rawConfig as written when parseConfig changes its input', async () => {
+    class MutatingRouter {
+      static parseConfig(raw: Record<string, unknown>) {
+        raw.added = true;
+        return raw;
+      }
+      getRoomsAndUsersForStates() {
+        return [{}, {}];
+      }
+    }
+    const config = await loadConfig(
+      'modules:\n  - module: m.MutatingRouter\n    config: { a: 1 }\n',
+      {
+        registry: new ModuleRegistry().register('m.MutatingRouter', MutatingRouter),
+        logger: silentLogger,
+      },
+    );
+    expect(config.routingModules[0]?.config).toEqual({ a: 1, added: true });
+    expect(config.routingModules[0]?.rawConfig).toEqual({ a: 1 });
+  });
+
   it('treats an empty config: or presence_router: as nothing, like Synapse', async () => {
     const config = await loadConfig(
       'presence:\n  presence_router: {}\n  routing_modules:\n    - module: registering.RegisteringRouter\n      config:\n',
