@@ -32,8 +32,8 @@ export const DEFAULT_PRESENCE_TIMERS: PresenceTimerSettings = {
 export type SetPresence = 'online' | 'unavailable' | 'offline';
 
 /**
- * The state after a sync. `online` (the default) marks the user online and active (a busy
- * user stays busy); `unavailable` marks the user idle; `offline` leaves presence unchanged.
+ * The state after a sync. `online` (the default) marks the user online and active;
+ * `unavailable` marks the user idle (a busy user stays busy either way); `offline` leaves presence unchanged.
  * Any sync that affects presence records the sync time.
  */
 export function afterSync(
@@ -44,7 +44,7 @@ export function afterSync(
   if (setPresence === 'offline') return previous;
   if (setPresence === 'unavailable') {
     return previous.with({
-      state: previous.state === 'offline' ? 'unavailable' : previous.state,
+      state: previous.state === 'org.matrix.msc3026.busy' ? previous.state : 'unavailable',
       lastUserSyncTs: now,
       currentlyActive: false,
     });

@@ -90,7 +90,7 @@ describe('presence-router check', () => {
     for (const [i, [yaml, expected]] of cases.entries()) {
       const path = await configFile(`bad-${i}.yaml`, yaml);
       const run = await cli(['check', path]);
-      expect({ code: run.code, stderr: run.stderr.replace(dir + '/', '') }).toEqual({
+      expect({ code: run.code, stderr: run.stderr.replace(`${dir}/`, '') }).toEqual({
         code: EXIT_FAILURE,
         stderr: expect.stringMatching(expected),
       });

@@ -1,0 +1,68 @@
+import { userPresenceState } from '@presence-router/core';
+import { describe, expect, it } from 'vitest';
+import { SyncStreams } from '../src/sync-streams.ts';
+
+const a1 = userPresenceState('@a:hs', { state: 'online' });
+const a2 = userPresenceState('@a:hs', { state: 'unavailable' });
+const b1 = userPresenceState('@b:hs', { state: 'online' });
+
+describe('SyncStreams', () => {
+  it('delivers only to users with a stream, shares entries, latest state per sender wins', () => {
+    const streams = new SyncStreams({ instanceId: 'test' });
+    streams.open('@r:hs');
+    expect(streams.deliver(streams.nextPosition(), ['@r:hs', '@nobody:hs'], [a1, b1])).toBe(1);
+    streams.deliver(streams.nextPosition(), ['@r:hs'], [a2]);
+    const changes = streams.changesSince('@r:hs', 0);
+    expect(changes.states).toEqual([b1, a2]);
+    expect(changes.truncated).toBe(false);
+    expect(streams.changesSince('@r:hs', 1).states).toEqual([a2]);
+    expect(streams.changesSince('@r:hs', 2).states).toEqual([]);
+  });
+
+  it('parses its own tokens and tells tokens of another run and malformed ones apart', () => {
+    const streams = new SyncStreams({ instanceId: 'abc' });
+    streams.nextPosition();
+    expect(streams.parseToken(streams.tokenOf(1))).toEqual({ kind: 'position', position: 1 });
+    expect(streams.parseToken('p1_other')).toEqual({ kind: 'other-instance' });
+    expect(streams.parseToken('p7_abc')).toEqual({ kind: 'malformed' });
+    expect(streams.parseToken('nonsense')).toEqual({ kind: 'malformed' });
+  });
+
+  it('a snapshot request is due for tokens handed out before it, once', () => {
+    const streams = new SyncStreams();
+    streams.open('@r:hs');
+    const before = streams.position;
+    streams.requestSnapshot('@r:hs');
+    expect(streams.changesSince('@r:hs', before).snapshotDue).toBe(true);
+    expect(streams.changesSince('@r:hs', streams.position).snapshotDue).toBe(false);
+  });
+
+  it('bounded logs: a token older than what is kept is reported as truncated', () => {
+    const streams = new SyncStreams({ maxEntriesPerUser: 4 });
+    streams.open('@r:hs');
+    for (let i = 0; i < 10; i++)
+      streams.deliver(streams.nextPosition(), ['@r:hs'], [i % 2 ? a1 : a2]);
+    expect(streams.changesSince('@r:hs', 0).truncated).toBe(true);
+    expect(streams.changesSince('@r:hs', 9).truncated).toBe(false);
+    expect(streams.changesSince('@r:hs', 9).states).toEqual([a1]);
+  });
+
+  it('waits end on delivery, snapshot request or close', async () => {
+    const streams = new SyncStreams();
+    streams.open('@r:hs');
+    const waiting = streams.wait('@r:hs', streams.position, 60_000);
+    expect(streams.waitingCount).toBe(1);
+    streams.deliver(streams.nextPosition(), ['@r:hs'], [a1]);
+    await waiting;
+    expect(streams.waitingCount).toBe(0);
+    const second = streams.wait('@r:hs', streams.position, 60_000);
+    streams.requestSnapshot('@r:hs');
+    await second;
+    const third = streams.wait('@r:hs', streams.position, 60_000);
+    streams.close();
+    await third;
+    expect(streams.waitingCount).toBe(0);
+    // After close, waits return at once.
+    await streams.wait('@r:hs', streams.position, 60_000);
+  });
+});
