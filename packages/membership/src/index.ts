@@ -32,3 +32,12 @@ export {
   MEMBERSHIPS,
   ROOM_STATUS_KINDS,
 } from './room-status.ts';
+export type { SqlDialect, SqlDriver, SqlParam } from './sql/sql-driver.ts';
+export type {
+  FixtureDatabase,
+  MemberEventOptions,
+  SynapseFixtureWriterOptions,
+} from './synapse-fixture-writer.ts';
+export { createSynapseSchema, SynapseFixtureWriter } from './synapse-fixture-writer.ts';
+export type { SynapseSqlOptions } from './synapse-sql.ts';
+export { SynapseSqlMembership } from './synapse-sql.ts';

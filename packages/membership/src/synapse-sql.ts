@@ -1,0 +1,203 @@
+/**
+ * `SynapseSqlMembership`: a `MembershipSource` reading a Synapse homeserver's database
+ * directly, SQLite (`better-sqlite3`, a file path) or PostgreSQL (`pg`, a connection string
+ * or pool). The same queries on both; read-only, never writes.
+ *
+ * - Joined members: `current_state_events` rows of type `m.room.member` with
+ *   `membership = 'join'` (rejected member events have `membership` NULL and never count).
+ * - Participation: a room is answered only while a local user is joined, read from
+ *   `local_current_membership` (`membership = 'join'`). That table holds exactly this server's
+ *   users as Synapse decides it (appservice users included), so no server-name suffix
+ *   matching is needed, and it is indexed by room.
+ * - Status: a room missing from `rooms` is `unknown`; a room with no local user joined is
+ *   `left` (when the server leaves, Synapse deletes the room's current state but keeps its
+ *   `rooms` row); a room in `partial_state_rooms` is `partial-state` (still answered).
+ *
+ * Answers are new arrays on every call; wrap the source in the membership cache when array
+ * identity matters.
+ *
+ * @example
+ * ```ts
+ * import { SynapseSqlMembership } from '@presence-router/membership';
+ *
+ * const membership = await SynapseSqlMembership.open({ sqlitePath: '/data/homeserver.db' });
+ * // or: await SynapseSqlMembership.open({ postgresUrl: 'postgresql://synapse_ro@127.0.0.1/synapse' });
+ * const members = await membership.getJoinedMembers(['!room:hs.example']);
+ * await membership.close();
+ * ```
+ * @module
+ */
+import type { MembershipSource } from '@presence-router/core';
+import type Database from 'better-sqlite3';
+import type pg from 'pg';
+import { MembershipError } from './errors.ts';
+import type { RoomStatus, RoomStatusSource } from './room-status.ts';
+import { checkRoomId, checkUserId } from './room-status.ts';
+import { openPostgresDriver } from './sql/postgres-driver.ts';
+import type { SqlDriver } from './sql/sql-driver.ts';
+import { openSqliteDriver } from './sql/sqlite-driver.ts';
+import * as queries from './synapse-sql-queries.ts';
+import { SYNAPSE_TABLES_READ } from './synapse-sql-queries.ts';
+
+/** Where the Synapse database is. Give exactly one of the four. */
+export interface SynapseSqlOptions {
+  /** Path of Synapse's SQLite database (`homeserver.db`); must exist; opened read-only. */
+  readonly sqlitePath?: string;
+  /** An open `better-sqlite3` database (the caller closes it). */
+  readonly sqliteDatabase?: Database.Database;
+  /** A PostgreSQL connection string; a pool is created and closed by {@link close}. */
+  readonly postgresUrl?: string;
+  /** A `pg.Pool` (the caller ends it). */
+  readonly postgresPool?: pg.Pool;
+  /** SQLite only: IDs per `IN (...)` chunk (default 900). */
+  readonly sqliteChunkSize?: number;
+  /** PostgreSQL URL only: pool size (default 4). */
+  readonly maxConnections?: number;
+}
+
+interface MemberRow {
+  room_id: string;
+  state_key: string;
+}
+
+interface StatusRow {
+  room_id: string;
+  partial: number | boolean;
+  participating: number | boolean;
+  joined: number | string;
+}
+
+function openDriver(options: SynapseSqlOptions): SqlDriver {
+  if (typeof options !== 'object' || options === null) {
+    throw new MembershipError('INVALID_OPTIONS', 'SynapseSqlMembership needs options');
+  }
+  const given = (['sqlitePath', 'sqliteDatabase', 'postgresUrl', 'postgresPool'] as const).filter(
+    (key) => options[key] !== undefined,
+  );
+  if (given.length !== 1) {
+    throw new MembershipError(
+      'INVALID_OPTIONS',
+      `SynapseSqlMembership needs exactly one of sqlitePath, sqliteDatabase, postgresUrl, postgresPool; got ${
+        given.length === 0 ? 'none' : given.join(', ')
+      }`,
+    );
+  }
+  if (options.sqlitePath !== undefined || options.sqliteDatabase !== undefined) {
+    return openSqliteDriver({
+      path: options.sqlitePath,
+      database: options.sqliteDatabase,
+      chunkSize: options.sqliteChunkSize,
+    });
+  }
+  return openPostgresDriver({
+    connectionString: options.postgresUrl,
+    pool: options.postgresPool,
+    maxConnections: options.maxConnections,
+  });
+}
+
+function truthy(value: number | boolean | string): boolean {
+  return value === true || value === 1 || value === '1' || value === 't';
+}
+
+/** A read-only `MembershipSource` over Synapse's database (SQLite or PostgreSQL). */
+export class SynapseSqlMembership implements MembershipSource, RoomStatusSource {
+  /** The database connection; share it with a `DeltaStreamPoller`. */
+  readonly driver: SqlDriver;
+
+  /**
+   * Connects without checking the schema; prefer {@link SynapseSqlMembership.open}.
+   * Throws `MembershipError('INVALID_OPTIONS')` on bad options.
+   */
+  constructor(options: SynapseSqlOptions) {
+    this.driver = openDriver(options);
+  }
+
+  /** Connects and checks the schema (see {@link verifySchema}). */
+  static async open(options: SynapseSqlOptions): Promise<SynapseSqlMembership> {
+    const membership = new SynapseSqlMembership(options);
+    try {
+      await membership.verifySchema();
+    } catch (error) {
+      await membership.close();
+      throw error;
+    }
+    return membership;
+  }
+
+  /**
+   * Checks that every table and column the adapter reads exists; throws
+   * `MembershipError('SCHEMA_MISMATCH')` naming the first one missing, or `DATABASE_ERROR`
+   * when the database cannot be reached.
+   */
+  async verifySchema(): Promise<void> {
+    for (const [table, columns] of Object.entries(SYNAPSE_TABLES_READ)) {
+      try {
+        await this.driver.select(`SELECT ${columns.join(', ')} FROM ${table} WHERE 1 = 0`);
+      } catch (error) {
+        if (error instanceof MembershipError && error.code === 'SCHEMA_MISMATCH') {
+          throw new MembershipError(
+            'SCHEMA_MISMATCH',
+            `Synapse table ${table} (columns ${columns.join(', ')}) is missing or incomplete: ${error.message}`,
+            { cause: error },
+          );
+        }
+        throw error;
+      }
+    }
+  }
+
+  /** Joined members of each room a local user is joined to; other rooms are absent. */
+  async getJoinedMembers(
+    roomIds: readonly string[],
+  ): Promise<ReadonlyMap<string, readonly string[]>> {
+    for (const roomId of roomIds) checkRoomId(roomId);
+    const rows = await this.driver.selectByList<MemberRow>(queries.JOINED_MEMBERS, roomIds);
+    const result = new Map<string, string[]>();
+    for (const row of rows) {
+      let members = result.get(row.room_id);
+      if (members === undefined) {
+        members = [];
+        result.set(row.room_id, members);
+      }
+      members.push(row.state_key);
+    }
+    return result;
+  }
+
+  /** Rooms each user is joined to among participated rooms; every user has an entry. */
+  async getRoomsForUsers(
+    userIds: readonly string[],
+  ): Promise<ReadonlyMap<string, readonly string[]>> {
+    for (const userId of userIds) checkUserId(userId);
+    const rows = await this.driver.selectByList<MemberRow>(queries.ROOMS_FOR_USERS, userIds);
+    const result = new Map<string, string[]>();
+    for (const userId of userIds) result.set(userId, []);
+    for (const row of rows) result.get(row.state_key)?.push(row.room_id);
+    return result;
+  }
+
+  /** Status of every requested room (`unknown` when it is not in `rooms`). */
+  async getRoomStatuses(roomIds: readonly string[]): Promise<ReadonlyMap<string, RoomStatus>> {
+    for (const roomId of roomIds) checkRoomId(roomId);
+    const rows = await this.driver.selectByList<StatusRow>(queries.ROOM_STATUSES, roomIds);
+    const found = new Map<string, RoomStatus>();
+    for (const row of rows) {
+      const participating = truthy(row.participating);
+      found.set(row.room_id, {
+        status: !participating ? 'left' : truthy(row.partial) ? 'partial-state' : 'participating',
+        joinedCount: participating ? Number(row.joined) : 0,
+      });
+    }
+    const result = new Map<string, RoomStatus>();
+    for (const roomId of roomIds) {
+      result.set(roomId, found.get(roomId) ?? { status: 'unknown', joinedCount: 0 });
+    }
+    return result;
+  }
+
+  /** Closes the connection when the adapter opened it (not a pool or database you passed). */
+  async close(): Promise<void> {
+    await this.driver.close();
+  }
+}

@@ -1,0 +1,27 @@
+import {
+  createSynapseSchema,
+  SynapseFixtureWriter,
+  SynapseSqlMembership,
+} from '../../src/index.ts';
+import { createTestSchema, requirePostgres } from '../support/postgres.ts';
+import { describeMembershipContract } from './membership-contract.ts';
+import { writerOperations } from './synapse-drivers.ts';
+
+const url = await requirePostgres('the PostgreSQL membership contract');
+
+if (url !== undefined) {
+  describeMembershipContract('SynapseSqlMembership on PostgreSQL', async ({ serverName }) => {
+    const schema = await createTestSchema(url);
+    await createSynapseSchema(schema.pool);
+    const writer = new SynapseFixtureWriter(schema.pool, { serverName });
+    const source = await SynapseSqlMembership.open({ postgresPool: schema.pool });
+    return {
+      source,
+      ...writerOperations(writer),
+      close: async () => {
+        await source.close();
+        await schema.drop();
+      },
+    };
+  });
+}
