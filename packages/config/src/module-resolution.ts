@@ -91,13 +91,11 @@ function packageNameOf(specifier: string): string {
  * missing, rather than one of its own imports.
  */
 function isPackageMissing(error: unknown, target: string): boolean {
-  const code = errorCode(error);
-  if (code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') return true;
   const message = error instanceof Error ? error.message : String(error);
-  if (
-    /is not exported under the conditions|is not defined by "exports"/.test(message) &&
-    message.includes(packageNameOf(target))
-  ) {
+  const notExported =
+    errorCode(error) === 'ERR_PACKAGE_PATH_NOT_EXPORTED' ||
+    /is not exported under the conditions|is not defined by "exports"/.test(message);
+  if (notExported && message.includes(packageNameOf(target))) {
     return true;
   }
   const missing = /Cannot find (?:package|module) '([^']+)'/.exec(message)?.[1];
@@ -105,7 +103,7 @@ function isPackageMissing(error: unknown, target: string): boolean {
   return missing === target || packageNameOf(missing) === packageNameOf(target);
 }
 
-/** Whether a `file:` URL names an existing file (`undefined` when that cannot be checked). */
+/** Whether a `file:` URL names an existing file or folder. */
 async function fileExists(url: string): Promise<boolean> {
   try {
     await access(fileURLToPath(url));
