@@ -157,6 +157,7 @@ class Loader {
       warnings: this.warnings,
       sourceName: this.source.sourceName,
       logger: this.logger,
+      source: this.source,
     });
   }
 

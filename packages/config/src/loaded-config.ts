@@ -25,6 +25,7 @@ import {
   type LoadedRoutingModule,
   type ModuleApiHost,
 } from './module-instantiation.ts';
+import type { YamlSource } from './yaml-source.ts';
 
 /** The parts of a loaded configuration. */
 export interface LoadedConfigParts {
@@ -36,6 +37,8 @@ export interface LoadedConfigParts {
   readonly warnings: readonly ConfigWarning[];
   readonly sourceName: string | undefined;
   readonly logger: Logger;
+  /** The parsed source, to locate errors that modules raise when constructed. */
+  readonly source?: YamlSource | undefined;
 }
 
 /** Options of {@link LoadedConfig.createPresenceRouter}. */
@@ -76,6 +79,7 @@ export class LoadedConfig {
   /** The source label given to `loadConfig`. */
   readonly sourceName: string | undefined;
   readonly #logger: Logger;
+  readonly #source: YamlSource | undefined;
 
   constructor(parts: LoadedConfigParts) {
     this.serverName = parts.serverName;
@@ -86,15 +90,21 @@ export class LoadedConfig {
     this.warnings = Object.freeze([...parts.warnings]);
     this.sourceName = parts.sourceName;
     this.#logger = parts.logger;
+    this.#source = parts.source;
   }
 
   /**
    * Constructs every module with `(config, moduleApi)` and returns the routing modules and
    * the warnings for skipped `modules:` entries. Each call constructs new instances. Throws
-   * {@link ConfigError} `MODULE_INVALID` or `MODULE_INIT_FAILED`, located at the entry.
+   * {@link ConfigError} `MODULE_INVALID` or `MODULE_INIT_FAILED`, located at the entry; a
+   * `ConfigError` a constructor throws is relocated under the entry's `config`.
    */
   instantiate(api: ModuleApiHost, logger: Logger = this.#logger): InstantiatedModules {
-    return instantiateRoutingModules(this.routingModules, api, { logger });
+    const source = this.#source;
+    return instantiateRoutingModules(this.routingModules, api, {
+      logger,
+      locate: source && ((path) => source.locateNearest(path)),
+    });
   }
 
   /** {@link LoadedConfig.instantiate}, returning only the routing modules. */

@@ -66,6 +66,8 @@ export type ModuleApiHost = Omit<ModuleApi, 'registerPresenceRouterCallbacks'> &
 export interface InstantiateOptions {
   /** Receives warnings (skipped `modules:` entries). */
   readonly logger?: Logger | undefined;
+  /** Finds the source position of a path (or its nearest ancestor), for relocated errors. */
+  readonly locate?: ((path: ConfigPath) => { line: number; column: number }) | undefined;
 }
 
 /** The routing modules of a configuration, and what was skipped. */
@@ -149,9 +151,11 @@ export function instantiateRoutingModules(
         );
       }
       if (error instanceof ConfigError) {
-        throw error.relocated([...entry.pathParts, 'config'], {
-          line: entry.line,
-          column: entry.column,
+        const prefix = [...entry.pathParts, 'config'];
+        const position = options.locate?.([...prefix, ...error.pathParts]) ?? entry;
+        throw error.relocated(prefix, {
+          line: position.line,
+          column: position.column,
           sourceName: entry.sourceName,
         });
       }

@@ -9,6 +9,7 @@ import { ConfigError, loadConfig, ModuleRegistry } from '../src/index.ts';
 import { RecordingLogger } from './support/load-error.ts';
 import {
   AuditRouter,
+  CheckingConstructorRouter,
   ExplodingRouter,
   HalfMethodRouter,
   HalfPairRouter,
@@ -24,7 +25,8 @@ const registry = new ModuleRegistry()
   .register('half.HalfPairRouter', HalfPairRouter)
   .register('half.HalfMethodRouter', HalfMethodRouter)
   .register('spam.SpamChecker', SpamChecker)
-  .register('boom.ExplodingRouter', ExplodingRouter);
+  .register('boom.ExplodingRouter', ExplodingRouter)
+  .register('checking.CheckingConstructorRouter', CheckingConstructorRouter);
 
 function hostApi() {
   const sent: string[][] = [];
@@ -156,6 +158,20 @@ describe('LoadedConfig.instantiateModules', () => {
     expect(error.path).toBe('presence.presence_router');
     expect(error.detail).toContain('getInterestedUsers without getUsersForStates');
     expect(error.cause).toBeInstanceOf(ModuleRegistrationError);
+  });
+
+  it("relocates a constructor's ConfigError under the entry's config, at the node", async () => {
+    const config = await load(
+      'modules:\n  - module: checking.CheckingConstructorRouter\n    config:\n      limit: "ten"\n',
+    );
+    const error = instantiationError(() => config.instantiateModules(hostApi().api));
+    expect(error).toMatchObject({
+      code: 'INVALID_TYPE',
+      line: 4,
+      column: 14,
+      sourceName: 'hs.yaml',
+    });
+    expect(error.path).toBe('modules[0].config.limit');
   });
 
   it('reports a constructor that throws as MODULE_INIT_FAILED with the cause', async () => {

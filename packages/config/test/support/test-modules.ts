@@ -137,3 +137,15 @@ export class BadParseRouter {
     return [{}, {}];
   }
 }
+
+/** Checks its config in the constructor (no `parseConfig`), with a path-relative ConfigError. */
+export class CheckingConstructorRouter {
+  constructor(config: { limit?: unknown }) {
+    if (typeof config.limit !== 'number') {
+      throw new ConfigError('INVALID_TYPE', 'expected a number', { path: ['limit'] });
+    }
+  }
+  getRoomsAndUsersForStates(): [Record<string, never>, Record<string, never>] {
+    return [{}, {}];
+  }
+}
