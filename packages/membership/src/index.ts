@@ -14,6 +14,9 @@
  * ```
  * @module
  */
+
+export type { DeltaStreamPollerOptions, MembershipDelta } from './delta-stream-poller.ts';
+export { DeltaStreamPoller } from './delta-stream-poller.ts';
 export type { MembershipErrorCode } from './errors.ts';
 export { MembershipError } from './errors.ts';
 export type {

@@ -45,7 +45,12 @@ class SqliteDriver implements SqlDriver {
   }
 
   async select<Row>(sql: string, params: readonly SqlParam[] = []): Promise<Row[]> {
-    return this.#statement(sql).all(...params) as Row[];
+    const statement = this.#statement(sql);
+    try {
+      return statement.all(...params) as Row[];
+    } catch (error) {
+      throw toMembershipError(error, 'sqlite', 'A SQLite membership query failed');
+    }
   }
 
   async selectByList<Row>(sql: string, list: readonly string[]): Promise<Row[]> {
@@ -55,7 +60,13 @@ class SqliteDriver implements SqlDriver {
       const chunk = values.slice(start, start + this.#chunkSize);
       const placeholders = `IN (${new Array(chunk.length).fill('?').join(', ')})`;
       const statement = this.#statement(sql.replace(IN_LIST, placeholders));
-      for (const row of statement.all(...chunk) as Row[]) rows.push(row);
+      let chunkRows: Row[];
+      try {
+        chunkRows = statement.all(...chunk) as Row[];
+      } catch (error) {
+        throw toMembershipError(error, 'sqlite', 'A SQLite membership query failed');
+      }
+      for (const row of chunkRows) rows.push(row);
     }
     return rows;
   }
