@@ -65,9 +65,6 @@ export const presenceEnabledSchema = z.custom<boolean | 'untracked'>().check((ct
   });
 });
 
-/** A mapping (YAML `key: value` pairs). */
-export const mappingSchema = z.record(z.string(), z.unknown(), { error: 'a mapping' });
-
 /** A list of module entries, before each entry is checked. */
 export const moduleListSchema = z.array(z.unknown(), {
   error: 'a list of module entries, each a mapping with "module" and optional "config"',
