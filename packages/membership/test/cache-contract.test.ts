@@ -3,7 +3,8 @@
  * driver reaches the cache as an invalidation (the in-memory source's change feed), so the
  * cached answers must always equal the source's.
  */
-import { CachedMembership, invalidateOnChanges } from '../src/cache/cached-membership.ts';
+import { invalidateOnChanges } from '../src/cache/cache-invalidation.ts';
+import { CachedMembership } from '../src/cache/cached-membership.ts';
 import { MatrixHttpMembership } from '../src/http/joined-members-http.ts';
 import { InMemoryMembership } from '../src/in-memory-membership.ts';
 import { describeMembershipContract } from './contract/membership-contract.ts';

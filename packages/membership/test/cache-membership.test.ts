@@ -1,11 +1,11 @@
 import type { MembershipSource } from '@presence-router/core';
 import { PresenceRouter, silentLogger, userPresenceState } from '@presence-router/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { invalidateOnChanges } from '../src/cache/cache-invalidation.ts';
 import {
   CachedMembership,
   type CachedMembershipOptions,
   type CacheErrorEvent,
-  invalidateOnChanges,
 } from '../src/cache/cached-membership.ts';
 import type { SettledLookup, SettledMembershipSource } from '../src/cache/settled-lookup.ts';
 import { MembershipError } from '../src/errors.ts';

@@ -97,6 +97,11 @@ export class CacheEntries {
     return true;
   }
 
+  /** Every key and entry, least recently used first (do not change the map while iterating). */
+  entries(): IterableIterator<[string, CacheEntry]> {
+    return this.#map.entries();
+  }
+
   /** Removes everything. */
   clear(): void {
     this.#map.clear();

@@ -4,8 +4,9 @@
  * - Bounded by entry count and by the total length of the cached lists (a 120k-member room
  *   weighs 120k), least recently used entries evicted first.
  * - Entries expire after `ttlMs`; `invalidateRoom` / `invalidateUser` / `invalidate` /
- *   `clear` drop them earlier (connect them to a change feed such as the delta-stream poller
- *   with {@link invalidateOnChanges}).
+ *   `clear` drop them earlier. Connect a change feed with `invalidateOnChanges` (e.g.
+ *   `InMemoryMembership#onChange`) or `invalidateOnDelta` (the SQL adapter's
+ *   `DeltaStreamPoller`), in `cache-invalidation.ts`.
  * - Concurrent misses of one key share a single load; the misses of one call are loaded in
  *   one batched source call. A load that was running when its key was invalidated answers
  *   its callers but is not stored.
@@ -23,7 +24,7 @@
  *
  * @example
  * ```ts
- * import { CachedMembership, invalidateOnChanges } from '@presence-router/membership';
+ * import { CachedMembership, DeltaStreamPoller, invalidateOnDelta } from '@presence-router/membership';
  *
  * const cache = new CachedMembership(sqlMembership, {
  *   maxEntries: 50_000,
@@ -31,7 +32,8 @@
  *   ttlMs: 10 * 60_000,
  *   onError: ({ kind, id, error, servedStale }) => log.warn({ kind, id, servedStale }, error.message),
  * });
- * const stop = invalidateOnChanges(cache, (listener) => poller.onChange(listener));
+ * const poller = new DeltaStreamPoller({ driver: sqlMembership.driver, serverName: 'hs.example', onDelta: invalidateOnDelta(cache) });
+ * await poller.start();
  * const members = await cache.getJoinedMembers(['!room:hs.example']);
  * cache.stats; // { hits, misses, loads, evictions, staleServes, ... }
  * ```
@@ -270,6 +272,49 @@ export class CachedMembership implements SettledMembershipSource {
     this.#inflight.clear();
   }
 
+  /**
+   * Invalidates the cached room list of every user whose list contains `roomId` (a scan of
+   * the user entries): for when the server stopped participating in the room.
+   */
+  invalidateUsersListing(roomId: string): void {
+    const listing: string[] = [];
+    for (const [id, entry] of this.#entries.entries()) {
+      if (
+        id.startsWith('@') &&
+        entry.invalidatedAt === undefined &&
+        entry.value?.includes(roomId)
+      ) {
+        listing.push(id);
+      }
+    }
+    for (const userId of listing) this.#invalidate(userId);
+  }
+
+  /** Invalidates every cached room list of users (room member lists stay). */
+  invalidateAllUsers(): void {
+    const users: string[] = [];
+    for (const [id] of this.#entries.entries()) if (id.startsWith('@')) users.push(id);
+    for (const userId of users) this.#invalidate(userId);
+    for (const id of [...this.#inflight.keys()]) if (id.startsWith('@')) this.#inflight.delete(id);
+  }
+
+  /**
+   * What the cache holds for a room, fresh or stale, without counting it or changing its
+   * recency: the members, `null` (cached as not participated in), or `undefined` (nothing).
+   */
+  peekRoom(roomId: string): readonly string[] | null | undefined {
+    return this.#entries.get(roomId)?.value;
+  }
+
+  /**
+   * Invalidates the rooms and loads them again now. Failures are in `errors` even when a
+   * stale entry exists (nothing stale is served here).
+   */
+  async reloadRooms(roomIds: readonly string[]): Promise<SettledLookup> {
+    for (const roomId of roomIds) this.#invalidate(roomId);
+    return this.#lookup('room', roomIds, false);
+  }
+
   #invalidate(id: string): void {
     this.#invalidations++;
     this.#inflight.delete(id);
@@ -279,7 +324,7 @@ export class CachedMembership implements SettledMembershipSource {
     else this.#entries.delete(id);
   }
 
-  async #lookup(kind: Kind, ids: readonly string[]): Promise<SettledLookup> {
+  async #lookup(kind: Kind, ids: readonly string[], serveStale = true): Promise<SettledLookup> {
     const unique = [...new Set(ids)];
     for (const id of unique) {
       if (kind === 'room') checkRoomId(id);
@@ -322,7 +367,7 @@ export class CachedMembership implements SettledMembershipSource {
         if (outcome.value !== null) found.set(id, outcome.value);
         continue;
       }
-      const stale = this.#staleValue(id, failedAt);
+      const stale = serveStale ? this.#staleValue(id, failedAt) : undefined;
       if (stale !== undefined) {
         this.#staleServes++;
         if (stale !== null) found.set(id, stale);
@@ -437,24 +482,4 @@ export class CachedMembership implements SettledMembershipSource {
       );
     }
   }
-}
-
-/**
- * Connects a change feed to a cache: every change report invalidates exactly the rooms and
- * users it names. `subscribe` registers a listener and returns a function removing it (the
- * shape of `InMemoryMembership.onChange` and of the delta-stream poller's change events);
- * the returned function disconnects.
- *
- * @example
- * ```ts
- * const stop = invalidateOnChanges(cache, (listener) => memory.onChange(listener));
- * ```
- */
-export function invalidateOnChanges(
-  cache: Pick<CachedMembership, 'invalidate'>,
-  subscribe: (listener: (change: MembershipInvalidation) => void) => () => void,
-): () => void {
-  return subscribe((change) => {
-    cache.invalidate(change);
-  });
 }
