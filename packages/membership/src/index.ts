@@ -15,10 +15,34 @@
  * @module
  */
 
+export type { MembershipDeltaLike } from './cache/cache-invalidation.ts';
+export { invalidateOnChanges, invalidateOnDelta } from './cache/cache-invalidation.ts';
+export type {
+  CachedMembershipOptions,
+  CacheErrorEvent,
+  CacheStats,
+  MembershipInvalidation,
+} from './cache/cached-membership.ts';
+export { CachedMembership } from './cache/cached-membership.ts';
+export type {
+  PartialFailurePolicy,
+  SettledLookup,
+  SettledMembershipSource,
+} from './cache/settled-lookup.ts';
+export { isSettledMembershipSource } from './cache/settled-lookup.ts';
 export type { DeltaStreamPollerOptions, MembershipDelta } from './delta-stream-poller.ts';
 export { DeltaStreamPoller } from './delta-stream-poller.ts';
 export type { MembershipErrorCode } from './errors.ts';
 export { MembershipError } from './errors.ts';
+export type { MatrixHttpAuth, MatrixHttpMembershipOptions } from './http/joined-members-http.ts';
+export { MatrixHttpMembership } from './http/joined-members-http.ts';
+export type {
+  MatrixHttpClientOptions,
+  MatrixResponse,
+  RequestSubject,
+} from './http/matrix-http-client.ts';
+export { MatrixHttpClient } from './http/matrix-http-client.ts';
+export type { RetryOptions } from './http/retry-policy.ts';
 export type {
   InMemoryMembershipOptions,
   MembershipChange,
