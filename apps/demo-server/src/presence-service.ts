@@ -356,8 +356,17 @@ export class PresenceService {
     const result = await this.router.fanOut(batch);
     const position = this.streams.nextPosition();
     for (const state of result.states) this.#published.set(state.userId, state);
-    for (const group of result.groups) {
-      this.streams.deliver(position, group.userIds, group.states);
+    if (this.streams.size * 4 < result.recipientCount) {
+      // Few syncing users, many recipients (a big room): look each syncing user up instead
+      // of walking every recipient.
+      for (const userId of this.streams.userIds()) {
+        const states = result.statesFor(userId);
+        if (states.length > 0) this.streams.deliver(position, [userId], states);
+      }
+    } else {
+      for (const group of result.groups) {
+        this.streams.deliver(position, group.userIds, group.states);
+      }
     }
     this.#metrics.deliveries.inc(result.deliveryCount);
     const readSide = this.#deliverReadSide(position, result.states);

@@ -107,6 +107,11 @@ export class SyncStreams {
     return position > this.#position ? { kind: 'malformed' } : { kind: 'position', position };
   }
 
+  /** The users with a stream. */
+  userIds(): IterableIterator<string> {
+    return this.#streams.keys();
+  }
+
   /** Whether a user has a stream (has synced). */
   has(userId: string): boolean {
     return this.#streams.has(userId);
