@@ -1,7 +1,8 @@
 /**
  * Opens the membership source the configuration names: inline rooms (in memory, changeable
- * through the admin API), a Synapse SQLite file or PostgreSQL database (read live, so changes
- * made by the homeserver are followed on the next lookup), or a homeserver's HTTP API.
+ * through the admin API), a Synapse SQLite file or PostgreSQL database (cached, the cache
+ * invalidated by polling Synapse's `current_state_delta_stream`, so changes the homeserver
+ * makes are followed within `poll_interval`), or a homeserver's HTTP API (cached).
  *
  * @example
  * ```ts
@@ -12,7 +13,14 @@
  * @module
  */
 import type { Logger, MembershipSource } from '@presence-router/core';
-import { InMemoryMembership, SynapseSqlMembership } from '@presence-router/membership';
+import {
+  CachedMembership,
+  DeltaStreamPoller,
+  InMemoryMembership,
+  invalidateOnDelta,
+  MatrixHttpMembership,
+  SynapseSqlMembership,
+} from '@presence-router/membership';
 import type { EditableMembership } from './app-context.ts';
 import { messageOf, ServerStartError } from './errors.ts';
 import type { MembershipSettings } from './server-settings.ts';
@@ -78,45 +86,68 @@ export async function openMembership(
           { cause },
         );
       }
+      const cache = new CachedMembership(membership, { ttlMs: 10 * 60_000, logger });
+      const invalidate = invalidateOnDelta(cache);
+      const listeners = new Set<(roomId: string, changedUsers: readonly string[]) => void>();
+      const poller = new DeltaStreamPoller({
+        driver: membership.driver,
+        serverName,
+        intervalMs: settings.pollIntervalMs,
+        onDelta: async (delta) => {
+          await invalidate(delta);
+          const users = [...delta.users];
+          for (const roomId of delta.rooms)
+            for (const listener of listeners) listener(roomId, users);
+        },
+        onError: (error) => {
+          logger.warn('membership change feed failed; polling goes on', { error: error.message });
+        },
+      });
+      try {
+        await poller.start();
+      } catch (cause) {
+        await membership.close();
+        throw new ServerStartError(
+          'MEMBERSHIP_SETUP_FAILED',
+          `Cannot poll the Synapse database for membership changes: ${messageOf(cause)}`,
+          { cause },
+        );
+      }
       return {
-        source: membership,
+        source: cache,
         editable: undefined,
-        watch: undefined,
+        watch: (listener) => {
+          listeners.add(listener);
+          return () => listeners.delete(listener);
+        },
         knownUsers: [],
         description:
           settings.kind === 'sqlite'
             ? `Synapse SQLite database ${settings.path}`
             : `Synapse PostgreSQL database ${redactUrl(settings.url)}`,
-        close: () => membership.close(),
+        close: async () => {
+          await poller.stop();
+          await membership.close();
+        },
       };
     }
     case 'http':
-      return openHttpMembership(settings, serverName);
+      return openHttpMembership(settings, serverName, logger);
   }
 }
 
 async function openHttpMembership(
   settings: Extract<MembershipSettings, { kind: 'http' }>,
   serverName: string,
+  logger: Logger,
 ): Promise<MembershipHandle> {
-  const membershipModule = (await import('@presence-router/membership')) as Record<string, unknown>;
-  const HttpMembership = membershipModule.MatrixHttpMembership as
-    | (new (
-        options: Record<string, unknown>,
-      ) => MembershipSource & { close?: () => Promise<void> | void })
-    | undefined;
-  if (HttpMembership === undefined) {
-    throw new ServerStartError(
-      'MEMBERSHIP_SETUP_FAILED',
-      'This build of @presence-router/membership has no HTTP adapter (MatrixHttpMembership)',
-    );
-  }
-  let membership: MembershipSource & { close?: () => Promise<void> | void };
+  let membership: MatrixHttpMembership;
   try {
-    membership = new HttpMembership({
+    membership = new MatrixHttpMembership({
       baseUrl: settings.baseUrl,
       auth: { type: settings.auth, accessToken: settings.accessToken },
       serverName,
+      logger,
     });
   } catch (cause) {
     throw new ServerStartError(
@@ -126,13 +157,13 @@ async function openHttpMembership(
     );
   }
   return {
-    source: membership,
+    source: new CachedMembership(membership, { ttlMs: 60_000, logger }),
     editable: undefined,
     watch: undefined,
     knownUsers: [],
-    description: `homeserver HTTP API at ${settings.baseUrl}`,
+    description: `homeserver HTTP API at ${settings.baseUrl} (${settings.auth} token, cached 60 s)`,
     close: async () => {
-      await membership.close?.();
+      await membership.close();
     },
   };
 }

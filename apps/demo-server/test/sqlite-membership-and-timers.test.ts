@@ -59,8 +59,20 @@ describe('a Synapse SQLite database as the membership source', () => {
       } finally {
         db.close();
       }
+      // The server notices through Synapse's current_state_delta_stream (polled every second).
+      const opsPath = `/_matrix/client/v3/rooms/${encodeURIComponent('!ops:demo.local')}/joined_members`;
+      for (let attempt = 0; attempt < 200; attempt++) {
+        const reply = await carol.request('GET', opsPath);
+        if (Object.keys(reply.body.joined as object).includes('@erin:demo.local')) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      // On the join, carol learns erin's current presence (as Synapse does).
+      const onJoin = await carol.sync({ since: none.nextBatch, timeout: '20000' });
+      expect(onJoin.events.map((event) => [event.sender, event.content.status_msg])).toEqual([
+        ['@erin:demo.local', 'hello'],
+      ]);
       await erin.setPresence('@erin:demo.local', 'unavailable', 'joined ops');
-      const routed = await carol.sync({ since: none.nextBatch });
+      const routed = await carol.sync({ since: onJoin.nextBatch });
       expect(presenceBySender(routed.events)).toEqual({ '@erin:demo.local': 'unavailable' });
       const members = await carol.request(
         'GET',
