@@ -87,6 +87,13 @@ export interface MatrixHttpMembershipOptions
    * this server is treated as left (not participating).
    */
   readonly serverName?: string;
+  /**
+   * Keep the last member list of each room, to hand out the same array while it does not
+   * change. Default true; client mode always keeps them (they answer `getRoomsForUsers`). In
+   * admin mode behind a `CachedMembership` (which keeps array identity itself), `false`
+   * avoids holding every member list twice.
+   */
+  readonly rememberMembers?: boolean;
   /** Client mode: list `/joined_rooms` before answering `getRoomsForUsers`. Default false. */
   readonly scanJoinedRooms?: boolean;
   /** What the plain methods do when some rooms or users fail. Default `'reject'`. */
@@ -134,6 +141,7 @@ export class MatrixHttpMembership implements SettledMembershipSource, RoomStatus
   readonly serverName: string | undefined;
   readonly #client: MatrixHttpClient;
   readonly #scanJoinedRooms: boolean;
+  readonly #rememberMembers: boolean;
   readonly #policy: PartialFailurePolicy;
   readonly #onError: ((error: MembershipError, key: string) => void) | undefined;
   readonly #logger: Logger;
@@ -184,6 +192,7 @@ export class MatrixHttpMembership implements SettledMembershipSource, RoomStatus
     }
     this.#client = new MatrixHttpClient({ ...options, accessToken, query });
     this.#scanJoinedRooms = options.scanJoinedRooms === true;
+    this.#rememberMembers = this.mode === 'client' || options.rememberMembers !== false;
     this.#policy = partialFailurePolicy(options.onPartialFailure);
     this.#onError = options.onError;
     this.#logger = options.logger ?? consoleLogger;
@@ -418,6 +427,7 @@ export class MatrixHttpMembership implements SettledMembershipSource, RoomStatus
 
   /** Records a participated room's members; returns the previous array when unchanged. */
   #remember(roomId: string, members: string[]): RoomAnswer {
+    if (!this.#rememberMembers) return { status: 'participating', members: Object.freeze(members) };
     const previous = this.#known.get(roomId);
     if (previous !== undefined && sameMembers(previous, members)) {
       return { status: 'participating', members: previous };
