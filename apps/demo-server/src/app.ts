@@ -37,8 +37,15 @@ export function createApp(ctx: AppContext): Hono {
     ctx.metrics.requests.inc();
     if (c.req.method === 'OPTIONS')
       return new Response(null, { status: 204, headers: CORS_HEADERS });
+    const started = performance.now();
     await next();
     for (const [name, value] of Object.entries(CORS_HEADERS)) c.res.headers.set(name, value);
+    ctx.logger.debug('request', {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+    });
   });
 
   app.use(
