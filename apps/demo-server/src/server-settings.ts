@@ -139,23 +139,10 @@ const listenerSchema = z.strictObject({
   resources: z.unknown().optional(),
 });
 
-const roomsSchema = z
-  .record(z.string(), z.array(userIdSchema, { error: 'a list of user IDs' }), {
-    error: 'a mapping of room ID to a list of user IDs',
-  })
-  .check((ctx) => {
-    for (const roomId of Object.keys(ctx.value)) {
-      const problem = roomIdProblem(roomId);
-      if (problem !== undefined) {
-        ctx.issues.push({
-          code: 'custom',
-          input: roomId,
-          path: [roomId],
-          message: `invalid room ID ${JSON.stringify(roomId)}: ${problem}`,
-        });
-      }
-    }
-  });
+/** Inline rooms; room IDs (the keys) are checked after parsing, to point at the key. */
+const roomsSchema = z.record(z.string(), z.array(userIdSchema, { error: 'a list of user IDs' }), {
+  error: 'a mapping of room ID to a list of user IDs',
+});
 
 const membershipSchema = z
   .strictObject(
@@ -279,6 +266,16 @@ export function parseServerSettings(
       ['admin_token'],
       'the admin token equals the application-service token',
     );
+  }
+  for (const roomId of Object.keys(raw.membership?.rooms ?? {})) {
+    const problem = roomIdProblem(roomId);
+    if (problem !== undefined) {
+      throw keyError(
+        source,
+        ['membership', 'rooms', roomId],
+        `invalid room ID ${JSON.stringify(roomId)}: ${problem}`,
+      );
+    }
   }
   const listener = raw.listeners?.[0];
   const presence = raw.presence ?? {};

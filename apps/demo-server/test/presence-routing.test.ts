@@ -200,6 +200,18 @@ describe('sync and routing, end to end over HTTP', () => {
     expect(afterLeave.events).toEqual([]);
   });
 
+  it('full_state=true answers a snapshot plus the changes since the token', async () => {
+    const bobClient = server.as('bob-token-123');
+    await server.as('alice-token-123').setPresence(alice, 'online', 'first');
+    const first = await bobClient.sync();
+    await server.as('alice-token-123').setPresence(alice, 'offline');
+    const full = await bobClient.sync({ since: first.nextBatch, full_state: 'true' });
+    // alice's offline change is there (a change since the token); bob's own state is in the snapshot.
+    expect(presenceBySender(full.events)).toEqual({ [alice]: 'offline', [bob]: 'online' });
+    const next = await bobClient.sync({ since: full.nextBatch });
+    expect(next.events).toEqual([]);
+  });
+
   it('the application-service token acts as ?user_id=', async () => {
     const reply = await server
       .as('appservice-token-123')

@@ -1,0 +1,83 @@
+import { ConfigError, parseYamlSource } from '@presence-router/config';
+import { describe, expect, it } from 'vitest';
+import { parseServerSettings } from '../src/server-settings.ts';
+
+function settings(yaml: string, baseDir?: string) {
+  return parseServerSettings(parseYamlSource(yaml, 'test.yaml'), {
+    serverName: 'hs.example',
+    baseDir,
+  });
+}
+
+function errorOf(yaml: string): ConfigError {
+  try {
+    settings(yaml);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('server settings', () => {
+  it('defaults', () => {
+    const parsed = settings('server_name: hs.example\n');
+    expect(parsed.listen).toEqual({ host: '127.0.0.1', port: 8008 });
+    expect(parsed.timers).toEqual({
+      syncOnlineTimeoutMs: 30_000,
+      idleTimeoutMs: 300_000,
+      lastActiveGranularityMs: 60_000,
+    });
+    expect(parsed.rateLimit).toEqual({ perSecond: 1, burstCount: 5 });
+    expect(parsed.maxRequestBodyBytes).toBe(65_536);
+    expect(parsed.livePage).toBe(false);
+    expect(parsed.membership).toEqual({ kind: 'rooms', rooms: new Map() });
+  });
+
+  it('membership sources: relative SQLite paths, PostgreSQL, HTTP', () => {
+    expect(
+      settings('membership:\n  sqlite: data/homeserver.db\n  poll_interval: 2s\n', '/etc/pr')
+        .membership,
+    ).toEqual({
+      kind: 'sqlite',
+      path: '/etc/pr/data/homeserver.db',
+      pollIntervalMs: 2000,
+    });
+    expect(
+      settings("membership:\n  postgres: 'postgresql://synapse@127.0.0.1/synapse'\n").membership,
+    ).toMatchObject({ kind: 'postgres' });
+    expect(
+      settings(
+        "membership:\n  http: { base_url: 'http://127.0.0.1:8008', access_token: admin-token-1 }\n",
+      ).membership,
+    ).toEqual({
+      kind: 'http',
+      baseUrl: 'http://127.0.0.1:8008',
+      accessToken: 'admin-token-1',
+      auth: 'admin',
+    });
+  });
+
+  it('errors are located: path, line and column', () => {
+    const missing = errorOf('membership: {}\n');
+    expect([missing.code, missing.path, missing.line]).toEqual(['MISSING_KEY', 'membership', 1]);
+    const badRoom = errorOf("membership:\n  rooms:\n    'lobby': ['@a:hs.example']\n");
+    expect([badRoom.path, badRoom.line, badRoom.column]).toEqual(['membership.rooms.lobby', 3, 5]);
+    const badUser = errorOf("membership:\n  rooms:\n    '!r:hs.example': ['alice']\n");
+    expect([badUser.path, badUser.line]).toEqual(['membership.rooms.!r:hs.example[0]', 3]);
+    const duplicateToken = errorOf(
+      "access_tokens:\n  '@a:hs.example': same-token-1\n  '@b:hs.example': same-token-1\n",
+    );
+    expect([duplicateToken.code, duplicateToken.line]).toEqual(['CONFLICTING_KEYS', 3]);
+    const adminClash = errorOf(
+      "access_tokens:\n  '@a:hs.example': same-token-1\nadmin_token: same-token-1\n",
+    );
+    expect(adminClash.code).toBe('CONFLICTING_KEYS');
+    const unknownKey = errorOf(
+      'rc_presence:\n  per_user: { per_second: 1, burst_count: 1, extra: 2 }\n',
+    );
+    expect(unknownKey.path).toBe('rc_presence.per_user');
+    const badSize = errorOf('max_request_body_size: lots\n');
+    expect(badSize.detail).toContain('expected a size in bytes');
+  });
+});
