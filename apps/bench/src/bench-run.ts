@@ -52,6 +52,7 @@ export async function runScenario(
 }
 
 const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
+const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 
 function runIsolated(scenario: Scenario, mode: 'full' | 'smoke'): ScenarioResult {
   const dir = mkdtempSync(join(tmpdir(), 'presence-bench-'));
@@ -80,6 +81,17 @@ function runIsolated(scenario: Scenario, mode: 'full' | 'smoke'): ScenarioResult
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The repository's commit and whether core (what is measured) had uncommitted changes. */
+function gitState(): { gitCommit: string; coreClean: boolean } {
+  const git = (args: string[]) => spawnSync('git', args, { cwd: REPO, encoding: 'utf8' });
+  const head = git(['rev-parse', 'HEAD']);
+  const status = git(['status', '--porcelain', '--', 'packages/core']);
+  return {
+    gitCommit: head.status === 0 ? head.stdout.trim() : 'unknown',
+    coreClean: status.status === 0 && status.stdout.trim() === '',
+  };
 }
 
 /** Runs the scenarios; failures are collected, not thrown, so the others still report. */
@@ -127,6 +139,7 @@ export async function runBench(
       cpuModel: cpuList[0]?.model.trim() ?? 'unknown',
       totalMemoryGiB: totalmem() / 1024 ** 3,
       execArgv: process.execArgv,
+      ...gitState(),
     },
     scenarios,
     targets: options.mode === 'full' ? evaluateTargets(scenarios) : [],

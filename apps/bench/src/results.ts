@@ -45,6 +45,8 @@ export interface WorkloadSummary {
   readonly maxPairsPerBatch: number;
   /** Time to generate the workload, batches and router configuration. */
   readonly generationSeconds: number;
+  /** Time to fill the member-list caches (membership strings, engine's interned copies). */
+  readonly prewarmSeconds?: number;
 }
 
 /** One scenario's outcome. */
@@ -89,6 +91,9 @@ export interface BenchResults {
     readonly cpuModel: string;
     readonly totalMemoryGiB: number;
     readonly execArgv: readonly string[];
+    /** `git rev-parse HEAD` and whether packages/core had uncommitted changes. */
+    readonly gitCommit: string;
+    readonly coreClean: boolean;
   };
   readonly scenarios: readonly ScenarioResult[];
   readonly targets: readonly TargetResult[];

@@ -103,6 +103,8 @@ describe('reports', () => {
       cpuModel: 'test',
       totalMemoryGiB: 24,
       execArgv: ['--expose-gc'],
+      gitCommit: '0123456789abcdef',
+      coreClean: true,
     },
     scenarios,
     targets: evaluateTargets(scenarios),
