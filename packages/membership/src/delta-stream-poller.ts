@@ -8,6 +8,10 @@
  * polls overlap, reports failures to `onError` and keeps polling, and `stop()` leaves no timer
  * behind (the timer is also `unref`ed, so it never keeps a process alive).
  *
+ * Limit: with several Synapse event persisters (workers), stream IDs can become visible out of
+ * order, so a row committed late below the last seen ID is missed. Pair the poller with a
+ * cache TTL on such deployments; a single-process Synapse writes the stream in order.
+ *
  * @example
  * ```ts
  * import { DeltaStreamPoller, SynapseSqlMembership } from '@presence-router/membership';

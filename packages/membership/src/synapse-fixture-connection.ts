@@ -57,13 +57,14 @@ function numberPlaceholders(sql: string): string {
 class SqliteFixtureConnection implements FixtureConnection {
   readonly dialect = 'sqlite' as const;
   readonly #db: Database.Database;
+  readonly #statements = new Map<string, Database.Statement>();
 
   constructor(db: Database.Database) {
     this.#db = db;
   }
 
   async run<Row>(sql: string, params: readonly FixtureValue[]): Promise<Row[]> {
-    const statement = this.#db.prepare(sql);
+    const statement = this.#prepare(sql);
     const values = params.map(sqliteValue);
     if (statement.reader) return statement.all(...values) as Row[];
     statement.run(...values);
@@ -81,8 +82,19 @@ class SqliteFixtureConnection implements FixtureConnection {
   ): Promise<void> {
     const names = columns.map(([name]) => name).join(', ');
     const marks = columns.map(() => '?').join(', ');
-    const statement = this.#db.prepare(`INSERT INTO ${table} (${names}) VALUES (${marks})`);
+    const statement = this.#prepare(`INSERT INTO ${table} (${names}) VALUES (${marks})`);
     for (const row of rows) statement.run(...row.map(sqliteValue));
+  }
+
+  /** Prepared statements are reused: bulk writes run the same few statements many times. */
+  #prepare(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = this.#db.prepare(sql);
+      if (this.#statements.size > 64) this.#statements.clear();
+      this.#statements.set(sql, statement);
+    }
+    return statement;
   }
 
   async transaction<T>(work: (tx: FixtureConnection) => Promise<T>): Promise<T> {
