@@ -326,10 +326,8 @@ export class CachedMembership implements SettledMembershipSource {
 
   async #lookup(kind: Kind, ids: readonly string[], serveStale = true): Promise<SettledLookup> {
     const unique = [...new Set(ids)];
-    for (const id of unique) {
-      if (kind === 'room') checkRoomId(id);
-      else checkUserId(id);
-    }
+    // Only valid IDs are ever stored or loaded, so hits and shared loads need no check;
+    // misses are checked below, all of them before anything is loaded.
     const now = this.#now();
     const answers = new Map<string, Outcome>();
     const pending: [string, Promise<Outcome>][] = [];
@@ -348,6 +346,10 @@ export class CachedMembership implements SettledMembershipSource {
         this.#coalesced++;
         pending.push([id, flight.outcome]);
       } else misses.push(id);
+    }
+    for (const id of misses) {
+      if (kind === 'room') checkRoomId(id);
+      else checkUserId(id);
     }
     if (misses.length > 0) {
       const loaded = this.#load(kind, misses);
