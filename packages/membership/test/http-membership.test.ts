@@ -446,6 +446,7 @@ describe('MatrixHttpMembership limits and lifecycle', () => {
     source.close();
     expect((await rejection(pending)).code).toBe('CLOSED');
     expect((await rejection(source.getJoinedMembers([B]))).code).toBe('CLOSED');
+    expect((await rejection(source.getRoomsForUsers([ALICE]))).code).toBe('CLOSED');
     expect(server.requestsFor(B)).toHaveLength(0);
   });
 

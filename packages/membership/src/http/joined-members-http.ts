@@ -242,6 +242,9 @@ export class MatrixHttpMembership implements SettledMembershipSource, RoomStatus
   ): Promise<SettledLookup<MembershipError>> {
     const unique = [...new Set(userIds)];
     for (const userId of unique) checkUserId(userId);
+    if (this.#client.closed) {
+      throw new MembershipError('CLOSED', 'The HTTP membership source is closed');
+    }
     if (this.mode === 'client') {
       const errors = new Map<string, MembershipError>();
       if (this.#scanJoinedRooms && unique.length > 0) {
