@@ -21,6 +21,7 @@ import {
   ALL_USERS,
   type AllUsers,
   type FanOutResult,
+  isValidUserId,
   type Logger,
   type MembershipSource,
   type PresenceRouter,
@@ -252,7 +253,7 @@ export class PresenceService {
   async sendLocalOnlinePresenceTo(users: Iterable<string>): Promise<void> {
     const remote = new Map<string, string[]>();
     for (const userId of users) {
-      if (typeof userId !== 'string' || !userId.startsWith('@') || !userId.includes(':')) {
+      if (!isValidUserId(userId)) {
         this.#logger.warn('sendLocalOnlinePresenceTo: not a user ID; skipped', {
           userId: String(userId),
         });
