@@ -43,6 +43,9 @@ import {
 } from './presence-rules.ts';
 import type { SyncStreams } from './sync-streams.ts';
 
+/** A sync stream unused for this long (and not waited on) is dropped by the timers. */
+export const STREAM_IDLE_MS = 15 * 60_000;
+
 /** Options of {@link PresenceService}. */
 export interface PresenceServiceOptions {
   readonly serverName: string;
@@ -180,9 +183,14 @@ export class PresenceService {
     }
   }
 
-  /** Applies the timers to every local user that is not offline; resolves once delivered. */
+  /**
+   * Applies the timers to every local user that is not offline, and drops the sync streams of
+   * users who have not synced for {@link STREAM_IDLE_MS}; resolves once changes are delivered.
+   * Returns the number of presence changes.
+   */
   async sweepTimers(): Promise<number> {
     const now = this.now();
+    this.streams.evictIdle(now - STREAM_IDLE_MS);
     const changes: Promise<void>[] = [];
     for (const state of this.#current.values()) {
       if (state.state === 'offline' || !this.isLocal(state.userId)) continue;

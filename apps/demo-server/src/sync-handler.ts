@@ -70,7 +70,7 @@ export class SyncHandler {
     }
     await this.#service.syncStarted(userId, request.setPresence);
     try {
-      streams.open(userId);
+      streams.open(userId, this.#service.now());
       if (since === undefined) return await this.#initial(userId, undefined);
       if (request.fullState === true) return await this.#initial(userId, since);
       return await this.#incremental(userId, since, request);

@@ -30,6 +30,8 @@ interface UserStream {
   truncatedThrough: number;
   /** Position of the latest snapshot request; 0 when none. */
   snapshotAt: number;
+  /** When the stream was last opened by a sync (ms, the caller's clock). */
+  usedAt: number;
   readonly waiters: Set<() => void>;
 }
 
@@ -51,7 +53,7 @@ export type ParsedToken =
 
 /** Options of {@link SyncStreams}. */
 export interface SyncStreamsOptions {
-  /** Entries kept per user before the oldest half is dropped (default 4096). */
+  /** Entries kept per user before the oldest half is dropped (default 1024). */
   readonly maxEntriesPerUser?: number;
   /** Distinguishes this process's tokens from a previous run's (default: random). */
   readonly instanceId?: string;
@@ -69,7 +71,7 @@ export class SyncStreams {
   #closed = false;
 
   constructor(options: SyncStreamsOptions = {}) {
-    this.#maxEntries = Math.max(2, options.maxEntriesPerUser ?? 4096);
+    this.#maxEntries = Math.max(2, options.maxEntriesPerUser ?? 1024);
     this.instanceId = options.instanceId ?? Math.random().toString(36).slice(2, 10);
   }
 
@@ -118,15 +120,35 @@ export class SyncStreams {
   }
 
   /** The user's stream, created at the current position when missing. */
-  open(userId: string): void {
-    if (!this.#streams.has(userId)) {
+  open(userId: string, now = 0): void {
+    const stream = this.#streams.get(userId);
+    if (stream === undefined) {
       this.#streams.set(userId, {
         entries: [],
         truncatedThrough: this.#position,
         snapshotAt: 0,
+        usedAt: now,
         waiters: new Set(),
       });
+    } else if (now > stream.usedAt) {
+      stream.usedAt = now;
     }
+  }
+
+  /**
+   * Drops the streams not opened since `before` (ms) and not waited on: users who stopped
+   * syncing stop costing memory and delivery work. A later sync with an old token finds no
+   * log and is answered as after a truncation. Returns how many were dropped.
+   */
+  evictIdle(before: number): number {
+    let dropped = 0;
+    for (const [userId, stream] of this.#streams) {
+      if (stream.usedAt < before && stream.waiters.size === 0) {
+        this.#streams.delete(userId);
+        dropped++;
+      }
+    }
+    return dropped;
   }
 
   /**

@@ -65,4 +65,22 @@ describe('SyncStreams', () => {
     // After close, waits return at once.
     await streams.wait('@r:hs', streams.position, 60_000);
   });
+
+  it('idle streams are dropped; a later sync with an old token reads as truncated', () => {
+    const streams = new SyncStreams();
+    streams.open('@idle:hs', 1000);
+    streams.open('@busy:hs', 1000);
+    streams.open('@busy:hs', 5000);
+    const token = streams.position;
+    streams.deliver(streams.nextPosition(), ['@idle:hs', '@busy:hs'], [a1]);
+    expect(streams.evictIdle(2000)).toBe(1);
+    expect(streams.has('@idle:hs')).toBe(false);
+    expect(streams.has('@busy:hs')).toBe(true);
+    streams.open('@idle:hs', 9000);
+    expect(streams.changesSince('@idle:hs', token)).toEqual({
+      states: [],
+      snapshotDue: false,
+      truncated: true,
+    });
+  });
 });
