@@ -147,6 +147,9 @@ async function openHttpMembership(
       baseUrl: settings.baseUrl,
       auth: { type: settings.auth, accessToken: settings.accessToken },
       serverName,
+      // With a user's token, rooms of users are only known from member lists: list the
+      // token user's rooms first (that user should be in every room that matters).
+      scanJoinedRooms: settings.auth === 'user',
       logger,
     });
   } catch (cause) {
