@@ -4,7 +4,8 @@
  * - {@link engineDeliver}: `router.fanOut(batch)`, then every group's `memberIds` read once
  *   and `result.remote` built (who receives something) — the issue's definition of the
  *   engine timing; with `readStates`, also every group's `states` (what each receives),
- *   which the grouped result builds lazily per group;
+ *   which the grouped result builds lazily per group; with `view: 'flat'`, the members are
+ *   read from `result.localGroups` (flat typed arrays, no object per group) instead;
  * - {@link engineRouteAndRead}: `router.getUsersForStates(batch)`, then every recipient's
  *   states read once.
  *
@@ -31,13 +32,26 @@ export interface EngineDelivery {
 export async function engineDeliver(
   router: PresenceRouter,
   states: readonly UserPresenceState[],
-  options: { readonly readStates?: boolean } = {},
+  options: { readonly readStates?: boolean; readonly view?: 'groups' | 'flat' } = {},
 ): Promise<EngineDelivery> {
   const result = await router.fanOut(states);
   const readStates = options.readStates === true;
   let recipients = 0;
   let deliveries = 0;
   let checksum = 0;
+  if (options.view === 'flat') {
+    const { groupIds, starts, members } = result.localGroups;
+    for (let i = 0; i < members.length; i++) checksum = (checksum + (members[i] as number)) | 0;
+    recipients += members.length;
+    if (readStates) {
+      for (let k = 0; k < groupIds.length; k++) {
+        const size = (starts[k + 1] as number) - (starts[k] as number);
+        deliveries += size * result.statesOfGroup(groupIds[k] as number).length;
+      }
+    }
+    for (const destination of result.remote.values()) recipients += destination.userIds.length;
+    return { result, recipients, deliveries, checksum };
+  }
   for (const group of result.groups) {
     const ids = group.memberIds;
     for (let i = 0; i < ids.length; i++) checksum = (checksum + (ids[i] as number)) | 0;

@@ -39,6 +39,8 @@ export interface RunOptions {
 export const INCLUDES = {
   engine:
     "router.fanOut(batch) (membership lookups, module call, grouping; member lists already interned) + reading every group's memberIds + result.remote (who receives something)",
+  'engine-flat':
+    'router.fanOut(batch) as for engine + reading result.localGroups (flat typed arrays of group ids, starts and members; no object per group) + result.remote',
   'engine+states':
     "as engine, plus reading every group's states (what each receives; built lazily per group)",
   naive:
@@ -247,6 +249,9 @@ export async function runFanOutScenario(
       recipientsCounted++;
     }
   });
+  await timedRun('engine-flat', timed, scenario.warmup, (batch) =>
+    engineDeliver(router, batch.states, { view: 'flat' }),
+  );
   if (!costly.skip) {
     await timedRun(
       'engine+states',

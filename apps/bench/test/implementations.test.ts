@@ -120,6 +120,9 @@ describe('agreement between the engine, the naive baseline and the floor', () =>
     const check = compareFanOut(engine.result, naive, names);
     expect(check).toMatchObject({ agree: true, recipients: 7, problems: [] });
 
+    const flat = await engineDeliver(router, [s0, s4], { view: 'flat', readStates: true });
+    expect(flat).toMatchObject({ recipients: 7, deliveries: 7 });
+
     const routed = await engineRouteAndRead(router, [s0, s4]);
     floor.route(Int32Array.of(0, 4));
     const routeNames = [...floor.recipients].map((u) => workload.userIds[u] as string);
