@@ -7,8 +7,8 @@
  *   that the engine, the naive baseline and the floor agree; writes nothing.
  *
  * Flags: `--smoke`, `--only name[,name…]` (with `--out dir` to write results),
- * `--out dir`, `--no-isolate`, `--render results.json` (re-renders the table, chart and
- * README from saved results without running anything). Progress goes to stderr, the report
+ * `--out dir`, `--no-isolate`, `--render results.json` (re-evaluates the targets and
+ * re-renders the table, chart and README from saved results without running anything). Progress goes to stderr, the report
  * to stdout.
  *
  * @example
@@ -29,6 +29,7 @@ import { markdownReport, textReport } from './report-table.ts';
 import type { BenchResults } from './results.ts';
 import { scalingChartSvg } from './scaling-chart.ts';
 import { fullScenarios, type Scenario, smokeScenarios } from './scenarios.ts';
+import { evaluateTargets } from './targets.ts';
 
 const RESULTS_DIR = fileURLToPath(new URL('../results', import.meta.url));
 
@@ -49,9 +50,15 @@ async function main(): Promise<number> {
   }
   const { values } = parsed;
   if (values.render !== undefined) {
-    const results = JSON.parse(readFileSync(values.render, 'utf8')) as BenchResults;
+    const saved = JSON.parse(readFileSync(values.render, 'utf8')) as BenchResults;
+    // Targets are a function of the measurements: evaluate them again with this code.
+    const results: BenchResults = {
+      ...saved,
+      targets: saved.mode === 'full' ? evaluateTargets(saved.scenarios) : [],
+    };
     process.stdout.write(`${textReport(results)}\n`);
     const out = values.out !== undefined ? resolve(values.out) : dirname(resolve(values.render));
+    writeFileSync(join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
     writeFileSync(join(out, 'scaling.svg'), await scalingChartSvg(results.scenarios));
     writeFileSync(join(out, 'README.md'), markdownReport(results));
     process.stderr.write(`Chart and README written to ${out}\n`);
