@@ -14,7 +14,7 @@
  */
 import { MembershipLookupError } from './errors.ts';
 import { FanOutResult } from './fan-out-result.ts';
-import { assertServerName, isValidRoomId, userIdProblem } from './identifiers.ts';
+import { assertServerName, userIdProblem } from './identifiers.ts';
 import { consoleLogger, type Logger } from './logger.ts';
 import type { MembershipSource } from './membership-source.ts';
 import { assertRoutingModule } from './module-registration.ts';
@@ -416,12 +416,15 @@ export class PresenceRouter {
     );
   }
 
+  /**
+   * Members of rooms that came from the membership source itself or passed the module-result
+   * checks (room IDs are validated there, not again here: this is the hot path).
+   */
   async #joinedMembers(roomIds: string[]): Promise<ReadonlyMap<string, readonly string[]>> {
-    const valid = roomIds.filter((roomId) => isValidRoomId(roomId));
     try {
-      return await this.#membership.getJoinedMembers(valid);
+      return await this.#membership.getJoinedMembers(roomIds);
     } catch (error) {
-      throw new MembershipLookupError('members', valid, error);
+      throw new MembershipLookupError('members', roomIds, error);
     }
   }
 

@@ -44,18 +44,28 @@ function grow(array: Int32Array, needed: number): Int32Array {
   return next;
 }
 
+/** Fields of a group record (stride {@link GROUP_STRIDE} in one `Int32Array`). */
+const PARENT = 0;
+const SOURCE = 1;
+const CHILD_STAMP = 2;
+const CHILD = 3;
+const GROUP_STRIDE = 4;
+/** Fields of a member record (stride {@link MEMBER_STRIDE}). */
+const STAMP = 0;
+const GROUP = 1;
+const MEMBER_STRIDE = 2;
+
 /**
  * Reusable grouping state. Scratch arrays are kept between calls and never cleared: an
- * epoch number tells current entries from stale ones. Not reentrant: run one grouping at
- * a time per instance (the calls are synchronous).
+ * epoch number tells current entries from stale ones. A member's fields, and a group's, are
+ * interleaved in one array each, so a visit touches two cache lines, not six. Not
+ * reentrant: run one grouping at a time per instance (the calls are synchronous).
  */
 export class RecipientGrouper {
-  #memberStamp: Int32Array = new Int32Array(0);
-  #memberGroup: Int32Array = new Int32Array(0);
-  #groupParent: Int32Array = new Int32Array(16);
-  #groupSource: Int32Array = new Int32Array(16);
-  #childStamp: Int32Array = new Int32Array(16);
-  #childOf: Int32Array = new Int32Array(16);
+  /** Per member: [stamp, group]. */
+  #members: Int32Array = new Int32Array(0);
+  /** Per group: [parent, source, childStamp, child]. */
+  #groups: Int32Array = new Int32Array(16 * GROUP_STRIDE);
   #recipients: Int32Array = new Int32Array(16);
   #recipientCount = 0;
   #groupCount = 0;
@@ -67,37 +77,31 @@ export class RecipientGrouper {
 
   /** Starts a grouping over user integers below `universe`. */
   begin(universe: number): void {
-    if (universe > this.#memberStamp.length) {
-      const size = Math.max(universe, this.#memberStamp.length * 2);
-      const stamp = new Int32Array(size);
-      stamp.set(this.#memberStamp);
-      this.#memberStamp = stamp;
-      const group = new Int32Array(size);
-      group.set(this.#memberGroup);
-      this.#memberGroup = group;
+    if (universe * MEMBER_STRIDE > this.#members.length) {
+      const size = Math.max(universe, this.#members.length) * MEMBER_STRIDE;
+      const members = new Int32Array(size);
+      members.set(this.#members);
+      this.#members = members;
     }
     // Each member becomes a recipient at most once: size for the whole universe, so the inner
-    // loop never checks the recipients' capacity. Group arrays start at the same size.
-    const capacity = this.#memberStamp.length + 1;
+    // loop never checks the recipients' capacity.
+    const capacity = this.#members.length / MEMBER_STRIDE + 1;
     this.#recipients = grow(this.#recipients, capacity);
-    this.#groupParent = grow(this.#groupParent, capacity);
-    this.#groupSource = grow(this.#groupSource, capacity);
-    this.#childStamp = grow(this.#childStamp, capacity);
-    this.#childOf = grow(this.#childOf, capacity);
+    this.#groups = grow(this.#groups, capacity * GROUP_STRIDE);
     if (this.#epoch >= 0x7ffffff0) {
-      this.#memberStamp.fill(0);
+      for (let i = STAMP; i < this.#members.length; i += MEMBER_STRIDE) this.#members[i] = 0;
       this.#epoch = 0;
     }
     if (this.#serial >= 0x7fffff00) {
-      this.#childStamp.fill(0);
+      for (let i = CHILD_STAMP; i < this.#groups.length; i += GROUP_STRIDE) this.#groups[i] = 0;
       this.#serial = 0;
     }
     this.#epoch++;
     this.#universe = universe;
     this.#groupCount = 1;
-    this.#groupParent[0] = -1;
-    this.#groupSource[0] = -1;
-    this.#childStamp[0] = 0;
+    this.#groups[PARENT] = -1;
+    this.#groups[SOURCE] = -1;
+    this.#groups[CHILD_STAMP] = 0;
     this.#recipientCount = 0;
     this.#sourceCount = 0;
     this.#open = true;
@@ -105,12 +109,16 @@ export class RecipientGrouper {
 
   /** Whether `member` was reached by a source added since {@link begin}. */
   visited(member: number): boolean {
-    return member < this.#memberStamp.length && this.#memberStamp[member] === this.#epoch;
+    return (
+      member >= 0 &&
+      member * MEMBER_STRIDE < this.#members.length &&
+      this.#members[member * MEMBER_STRIDE + STAMP] === this.#epoch
+    );
   }
 
   /** The current group of a visited member (0 if not visited). */
   groupOf(member: number): number {
-    return this.visited(member) ? (this.#memberGroup[member] as number) : 0;
+    return this.visited(member) ? (this.#members[member * MEMBER_STRIDE + GROUP] as number) : 0;
   }
 
   /**
@@ -121,10 +129,11 @@ export class RecipientGrouper {
   isReachedByState(
     member: number,
     state: number,
-    sourceStates: readonly (readonly number[])[],
+    sourceStates: readonly ArrayLike<number>[],
   ): boolean {
-    for (let g = this.groupOf(member); g > 0; g = this.#groupParent[g] as number) {
-      const states = sourceStates[this.#groupSource[g] as number];
+    const groups = this.#groups;
+    for (let g = this.groupOf(member); g > 0; g = groups[g * GROUP_STRIDE + PARENT] as number) {
+      const states = sourceStates[groups[g * GROUP_STRIDE + SOURCE] as number];
       if (states === undefined) continue;
       let lo = 0;
       let hi = states.length - 1;
@@ -141,9 +150,10 @@ export class RecipientGrouper {
 
   /** The sources that reached a member so far, most recent first. */
   sourcesReaching(member: number): number[] {
+    const groups = this.#groups;
     const sources: number[] = [];
-    for (let g = this.groupOf(member); g > 0; g = this.#groupParent[g] as number) {
-      sources.push(this.#groupSource[g] as number);
+    for (let g = this.groupOf(member); g > 0; g = groups[g * GROUP_STRIDE + PARENT] as number) {
+      sources.push(groups[g * GROUP_STRIDE + SOURCE] as number);
     }
     return sources;
   }
@@ -158,12 +168,8 @@ export class RecipientGrouper {
     const serial = ++this.#serial;
     const epoch = this.#epoch;
     const universe = this.#universe;
-    const memberStamp = this.#memberStamp;
-    const memberGroup = this.#memberGroup;
-    let groupSource = this.#groupSource;
-    let groupParent = this.#groupParent;
-    let childStamp = this.#childStamp;
-    let childOf = this.#childOf;
+    const memberRecords = this.#members;
+    let groups = this.#groups;
     const recipients = this.#recipients;
     let recipientCount = this.#recipientCount;
     let groupCount = this.#groupCount;
@@ -174,34 +180,35 @@ export class RecipientGrouper {
           `Member ${m} is outside the universe 0..${universe - 1} given to begin()`,
         );
       }
+      const at = m * MEMBER_STRIDE;
       let g = 0;
-      if (memberStamp[m] !== epoch) {
-        memberStamp[m] = epoch;
+      if (memberRecords[at + STAMP] !== epoch) {
+        memberRecords[at + STAMP] = epoch;
         recipients[recipientCount++] = m;
       } else {
-        g = memberGroup[m] as number;
-        if (groupSource[g] === source) continue; // listed twice in this source
+        g = memberRecords[at + GROUP] as number;
+        if (groups[g * GROUP_STRIDE + SOURCE] === source) continue; // listed twice in this source
       }
+      const gAt = g * GROUP_STRIDE;
       let child: number;
-      if (childStamp[g] === serial) {
-        child = childOf[g] as number;
+      if (groups[gAt + CHILD_STAMP] === serial) {
+        child = groups[gAt + CHILD] as number;
       } else {
         child = groupCount++;
-        if (child >= groupParent.length) {
+        let cAt = child * GROUP_STRIDE;
+        if (cAt >= groups.length) {
           // A member reached by several sources moves down the trie: groups can outnumber
-          // recipients, so group arrays grow here (rarely) rather than being sized up front.
-          groupParent = this.#groupParent = grow(groupParent, child + 1);
-          groupSource = this.#groupSource = grow(groupSource, child + 1);
-          childStamp = this.#childStamp = grow(childStamp, child + 1);
-          childOf = this.#childOf = grow(childOf, child + 1);
+          // recipients, so the group array grows here (rarely) rather than being sized up front.
+          groups = this.#groups = grow(groups, cAt + GROUP_STRIDE);
+          cAt = child * GROUP_STRIDE;
         }
-        groupParent[child] = g;
-        groupSource[child] = source;
-        childStamp[child] = 0;
-        childStamp[g] = serial;
-        childOf[g] = child;
+        groups[cAt + PARENT] = g;
+        groups[cAt + SOURCE] = source;
+        groups[cAt + CHILD_STAMP] = 0;
+        groups[gAt + CHILD_STAMP] = serial;
+        groups[gAt + CHILD] = child;
       }
-      memberGroup[m] = child;
+      memberRecords[at + GROUP] = child;
     }
     this.#recipientCount = recipientCount;
     this.#groupCount = groupCount;
@@ -211,16 +218,27 @@ export class RecipientGrouper {
   /** Ends the grouping and returns its result (copied: the grouper may be reused at once). */
   finish(): Grouping {
     this.#open = false;
-    const recipients = this.#recipients.slice(0, this.#recipientCount);
-    const recipientGroup = new Int32Array(recipients.length);
-    const memberGroup = this.#memberGroup;
-    for (let i = 0; i < recipients.length; i++) {
-      recipientGroup[i] = memberGroup[recipients[i] as number] as number;
+    const count = this.#recipientCount;
+    const recipients = this.#recipients.slice(0, count);
+    const recipientGroup = new Int32Array(count);
+    const memberRecords = this.#members;
+    for (let i = 0; i < count; i++) {
+      recipientGroup[i] = memberRecords[
+        (recipients[i] as number) * MEMBER_STRIDE + GROUP
+      ] as number;
+    }
+    const groupCount = this.#groupCount;
+    const groups = this.#groups;
+    const groupParent = new Int32Array(groupCount);
+    const groupSource = new Int32Array(groupCount);
+    for (let g = 0, at = 0; g < groupCount; g++, at += GROUP_STRIDE) {
+      groupParent[g] = groups[at + PARENT] as number;
+      groupSource[g] = groups[at + SOURCE] as number;
     }
     return {
-      groupCount: this.#groupCount,
-      groupParent: this.#groupParent.slice(0, this.#groupCount),
-      groupSource: this.#groupSource.slice(0, this.#groupCount),
+      groupCount,
+      groupParent,
+      groupSource,
       recipients,
       recipientGroup,
       sourceCount: this.#sourceCount,
