@@ -115,7 +115,7 @@ export class ServerMetrics {
   );
   readonly deliveries = new Counter(
     'presence_router_deliveries_total',
-    'Local (recipient, state) deliveries produced by fan-out.',
+    '(recipient, state) deliveries to the streams of syncing local users.',
   );
   readonly remoteSends = new Counter(
     'presence_router_federation_sends_total',

@@ -365,8 +365,9 @@ export class PresenceService {
     const result = await this.router.fanOut(batch);
     const position = this.streams.nextPosition();
     for (const state of result.states) this.#published.set(state.userId, state);
-    this.#deliverGroups(position, result);
-    this.#metrics.deliveries.inc(result.deliveryCount);
+    // Deliveries to syncing users only: counting every recipient's states would build each
+    // group's state list, the one cost the grouped result exists to avoid.
+    this.#metrics.deliveries.inc(this.#deliverGroups(position, result));
     const readSide = this.#deliverReadSide(position, result.states);
     this.#metrics.fanOutSeconds.observe((performance.now() - started) / 1000);
     for (const listener of this.#listeners) {
@@ -387,7 +388,7 @@ export class PresenceService {
    * member array is scanned once, so a 5,000-member room costs 5,000 array reads and no
    * string or map work for members that do not sync.
    */
-  #deliverGroups(position: number, result: FanOutResult): void {
+  #deliverGroups(position: number, result: FanOutResult): number {
     const interner = this.router.interner;
     const syncing = new Uint8Array(interner.size);
     let marked = 0;
@@ -398,7 +399,8 @@ export class PresenceService {
         marked++;
       }
     }
-    if (marked === 0) return;
+    if (marked === 0) return 0;
+    let deliveries = 0;
     for (const group of result.groups) {
       const members = group.memberIds;
       const receivers: string[] = [];
@@ -406,8 +408,12 @@ export class PresenceService {
         const id = members[i] as number;
         if (syncing[id] === 1) receivers.push(result.userIdOf(id));
       }
-      if (receivers.length > 0) this.streams.deliver(position, receivers, group.states);
+      if (receivers.length > 0) {
+        this.streams.deliver(position, receivers, group.states);
+        deliveries += receivers.length * group.states.length;
+      }
     }
+    return deliveries;
   }
 
   /** Delivers to syncing users whose read-side interest covers a sender. */
