@@ -21,6 +21,7 @@ import { assertRoutingModule } from './module-registration.ts';
 import { DestinationMerger, describeValue, StateCanonicalizer } from './module-results.ts';
 import { RecipientGrouper, sourcesOfGroup } from './recipient-grouping.ts';
 import { ALL_USERS, type AllUsers, type PresenceRouterModule } from './router-module.ts';
+import { StateNumbering } from './state-numbering.ts';
 import { UserInterner } from './user-interner.ts';
 import type { UserPresenceState } from './user-presence-state.ts';
 
@@ -169,17 +170,8 @@ export class PresenceRouter {
   ): Promise<ReadonlyMap<string, ReadonlySet<UserPresenceState>>> {
     const routed = await this.collectDestinations(states);
     if (routed.rooms.size === 0) return routed.users;
-    const stateList: UserPresenceState[] = [];
-    const stateIndex = new Map<UserPresenceState, number>();
-    const indexOf = (state: UserPresenceState): number => {
-      let index = stateIndex.get(state);
-      if (index === undefined) {
-        index = stateList.length;
-        stateList.push(state);
-        stateIndex.set(state, index);
-      }
-      return index;
-    };
+    const numbering = new StateNumbering();
+    const indexOf = (state: UserPresenceState): number => numbering.numberOf(state);
     const members = await this.#joinedMembers([...routed.rooms.keys()]);
     const sources: Source[] = [];
     for (const [roomId, roomStates] of routed.rooms) {
@@ -213,7 +205,7 @@ export class PresenceRouter {
         const union = new Set<UserPresenceState>();
         for (const s of sourcesOfGroup(grouping, group).reverse()) {
           for (const index of (sources[s] as Source).states)
-            union.add(stateList[index] as UserPresenceState);
+            union.add(numbering.states[index] as UserPresenceState);
         }
         set = union;
         setOfGroup.set(group, set);
@@ -285,20 +277,8 @@ export class PresenceRouter {
         : await Promise.all([this.#roomsForUsers(userIds), this.collectDestinations(states)]);
 
     // States are numbered: the batch first, then any other state a module returned.
-    const stateList: UserPresenceState[] = states.slice();
-    let stateIndex: Map<UserPresenceState, number> | undefined;
-    const indexOf = (state: UserPresenceState): number => {
-      if (stateIndex === undefined) {
-        stateIndex = new Map(states.map((s, i) => [s, i]));
-      }
-      let index = stateIndex.get(state);
-      if (index === undefined) {
-        index = stateList.length;
-        stateList.push(state);
-        stateIndex.set(state, index);
-      }
-      return index;
-    };
+    const numbering = new StateNumbering(states);
+    const indexOf = (state: UserPresenceState): number => numbering.numberOf(state);
 
     // Default routing: each touched room delivers the states of its updating members (state
     // numbers ascending, as the self check below binary-searches them).
@@ -359,6 +339,7 @@ export class PresenceRouter {
     }
     const grouping = grouper.finish();
 
+    const stateList = numbering.states;
     const localState = new Uint8Array(stateList.length);
     for (let i = 0; i < stateList.length; i++) {
       const id =
