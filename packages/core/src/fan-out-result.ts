@@ -96,7 +96,6 @@ export class FanOutResult {
   #stateStamp: Int32Array | undefined;
   #stamp = 0;
   #groups: readonly RecipientGroup[] | undefined;
-  #local: LocalGroups | undefined;
   #groupOfRecipient: Map<number, number> | undefined;
   #remote: ReadonlyMap<string, RemoteDestination> | undefined;
 
@@ -144,9 +143,12 @@ export class FanOutResult {
     if (id === undefined || !this.#parts.interner.isLocal(id)) return [];
     if (this.#groupOfRecipient === undefined) {
       const map = new Map<number, number>();
-      const { recipients, recipientGroup } = this.#parts.grouping;
-      for (let i = 0; i < recipients.length; i++)
-        map.set(recipients[i] as number, recipientGroup[i] as number);
+      const { groupIds, starts, members } = this.#parts.grouping;
+      for (let k = 0; k < groupIds.length; k++) {
+        const group = groupIds[k] as number;
+        for (let j = starts[k] as number; j < (starts[k + 1] as number); j++)
+          map.set(members[j] as number, group);
+      }
       this.#groupOfRecipient = map;
     }
     const group = this.#groupOfRecipient.get(id);
@@ -202,46 +204,7 @@ export class FanOutResult {
    * and states {@link statesOfGroup}`(groupIds[k])`.
    */
   get localGroups(): LocalGroups {
-    if (this.#local === undefined) this.#local = this.#buildLocal();
-    return this.#local;
-  }
-
-  #buildLocal(): LocalGroups {
-    const { grouping, interner } = this.#parts;
-    const { recipients, recipientGroup, groupCount } = grouping;
-    const counts = new Int32Array(groupCount + 1);
-    const isLocal = interner.localFlags;
-    let localCount = 0;
-    for (let i = 0; i < recipients.length; i++) {
-      if (isLocal[recipients[i] as number] === 1) {
-        localCount++;
-        counts[(recipientGroup[i] as number) + 1]!++;
-      }
-    }
-    let nonEmpty = 0;
-    for (let g = 0; g < groupCount; g++) {
-      if ((counts[g + 1] as number) > 0) nonEmpty++;
-      counts[g + 1]! += counts[g] as number;
-    }
-    const members = new Int32Array(localCount);
-    const fill = counts.slice(0, groupCount);
-    for (let i = 0; i < recipients.length; i++) {
-      const m = recipients[i] as number;
-      if (isLocal[m] === 1) members[fill[recipientGroup[i] as number]!++] = m;
-    }
-    const groupIds = new Int32Array(nonEmpty);
-    const starts = new Int32Array(nonEmpty + 1);
-    let k = 0;
-    for (let g = 1; g < groupCount; g++) {
-      const start = counts[g] as number;
-      if ((counts[g + 1] as number) > start) {
-        groupIds[k] = g;
-        starts[k] = start;
-        k++;
-      }
-    }
-    starts[k] = localCount;
-    return { groupIds, starts, members };
+    return this.#parts.grouping;
   }
 
   #buildGroups(): RecipientGroup[] {
@@ -259,10 +222,10 @@ export class FanOutResult {
 
   #buildRemote(): Map<string, RemoteDestination> {
     const { grouping, interner } = this.#parts;
-    const { recipients, recipientGroup } = grouping;
+    const { remoteMembers, remoteGroups } = grouping;
     const byServer = new Map<number, { users: string[]; groups: Set<number> }>();
-    for (let i = 0; i < recipients.length; i++) {
-      const m = recipients[i] as number;
+    for (let i = 0; i < remoteMembers.length; i++) {
+      const m = remoteMembers[i] as number;
       const server = interner.serverIndexOf(m);
       if (server === LOCAL_SERVER) continue;
       let entry = byServer.get(server);
@@ -271,7 +234,7 @@ export class FanOutResult {
         byServer.set(server, entry);
       }
       entry.users.push(interner.userIdOf(m));
-      entry.groups.add(recipientGroup[i] as number);
+      entry.groups.add(remoteGroups[i] as number);
     }
     const remote = new Map<string, RemoteDestination>();
     for (const [server, entry] of byServer) {

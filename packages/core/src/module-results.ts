@@ -111,16 +111,32 @@ type DestinationKind = 'user' | 'room';
 
 /** Unions module results per destination user and per destination room. */
 export class DestinationMerger {
-  /** Destination user ID -> canonical states. */
+  /**
+   * Destination user ID -> canonical states. Destinations that were given the same collection
+   * share one set: treat the sets as read-only.
+   */
   readonly users = new Map<string, Set<UserPresenceState>>();
   /** Destination room ID -> canonical states (to be expanded to the room's joined members). */
   readonly rooms = new Map<string, Set<UserPresenceState>>();
   readonly #logger: Logger;
   readonly #canonical: StateCanonicalizer;
+  /** Collections already checked -> their canonical states (a module may reuse one list). */
+  readonly #checked = new Map<object, Set<UserPresenceState>>();
+  /** Per target map: destinations whose set is still shared (copied before it grows). */
+  readonly #sharedKeys = new Map<Map<string, Set<UserPresenceState>>, Set<string>>();
 
   constructor(logger: Logger, canonical: StateCanonicalizer = new StateCanonicalizer()) {
     this.#logger = logger;
     this.#canonical = canonical;
+  }
+
+  #sharedKeysOf(target: Map<string, Set<UserPresenceState>>): Set<string> {
+    let keys = this.#sharedKeys.get(target);
+    if (keys === undefined) {
+      keys = new Set();
+      this.#sharedKeys.set(target, keys);
+    }
+    return keys;
   }
 
   /** Merges a `userId -> states` result; returns how many entries were accepted. */
@@ -156,24 +172,29 @@ export class DestinationMerger {
         );
         return accepted;
       }
-      const states: UserPresenceState[] = [];
-      for (const item of value) {
-        if (!isUserPresenceStateLike(item)) {
-          this.#logger.warn(
-            `Routing module ${moduleName} returned ${describeValue(item)} among the states for ${key}, expected presence states; the rest of its ${kind} destinations are dropped`,
-            { module: moduleName, kind, destination: key },
-          );
-          return accepted;
+      let states = this.#checked.get(value);
+      if (states === undefined) {
+        const canonical = new Set<UserPresenceState>();
+        for (const item of value) {
+          if (!isUserPresenceStateLike(item)) {
+            this.#logger.warn(
+              `Routing module ${moduleName} returned ${describeValue(item)} among the states for ${key}, expected presence states; the rest of its ${kind} destinations are dropped`,
+              { module: moduleName, kind, destination: key },
+            );
+            return accepted;
+          }
+          try {
+            canonical.add(this.#canonical.canonical(item));
+          } catch (error) {
+            this.#logger.warn(
+              `Routing module ${moduleName} returned an invalid presence state for ${key}; the rest of its ${kind} destinations are dropped`,
+              { module: moduleName, kind, destination: key, error: String(error) },
+            );
+            return accepted;
+          }
         }
-        try {
-          states.push(this.#canonical.canonical(item));
-        } catch (error) {
-          this.#logger.warn(
-            `Routing module ${moduleName} returned an invalid presence state for ${key}; the rest of its ${kind} destinations are dropped`,
-            { module: moduleName, kind, destination: key, error: String(error) },
-          );
-          return accepted;
-        }
+        states = canonical;
+        this.#checked.set(value, states);
       }
       const problem = kind === 'user' ? userIdProblem(key) : roomIdProblem(key);
       if (problem !== undefined) {
@@ -183,12 +204,21 @@ export class DestinationMerger {
         );
         continue;
       }
-      let set = target.get(key);
-      if (set === undefined) {
-        set = new Set();
-        target.set(key, set);
+      const shared = this.#sharedKeysOf(target);
+      const existing = target.get(key);
+      if (existing === undefined) {
+        // Destinations given the same collection share one set until one of them grows.
+        target.set(key, states);
+        shared.add(key);
+      } else {
+        let own = existing;
+        if (shared.has(key)) {
+          own = new Set(existing);
+          target.set(key, own);
+          shared.delete(key);
+        }
+        for (const state of states) own.add(state);
       }
-      for (const state of states) set.add(state);
       accepted++;
     }
     return accepted;

@@ -185,32 +185,31 @@ export class PresenceRouter {
         states: [...roomStates].map(indexOf),
       });
     }
+    const numbered = new Map<ReadonlySet<UserPresenceState>, number[]>();
     for (const [userId, userStates] of routed.users) {
-      sources.push({
-        members: Int32Array.of(this.#interner.intern(userId)),
-        states: [...userStates].map(indexOf),
-      });
+      let list = numbered.get(userStates);
+      if (list === undefined) {
+        list = [...userStates].map(indexOf);
+        numbered.set(userStates, list);
+      }
+      sources.push({ members: Int32Array.of(this.#interner.intern(userId)), states: list });
     }
     const grouper = this.#grouper;
     grouper.begin(this.#interner.size);
     for (const source of sources) grouper.addSource(source.members);
     const grouping = grouper.finish();
-    const setOfGroup = new Map<number, ReadonlySet<UserPresenceState>>();
     const result = new Map<string, ReadonlySet<UserPresenceState>>();
-    const { recipients, recipientGroup } = grouping;
-    for (let i = 0; i < recipients.length; i++) {
-      const group = recipientGroup[i] as number;
-      let set = setOfGroup.get(group);
-      if (set === undefined) {
-        const union = new Set<UserPresenceState>();
-        for (const s of sourcesOfGroup(grouping, group).reverse()) {
-          for (const index of (sources[s] as Source).states)
-            union.add(numbering.states[index] as UserPresenceState);
-        }
-        set = union;
-        setOfGroup.set(group, set);
+    const { groupIds, starts, members: recipients } = grouping;
+    for (let k = 0; k < groupIds.length; k++) {
+      const group = groupIds[k] as number;
+      const union = new Set<UserPresenceState>();
+      for (const s of sourcesOfGroup(grouping, group).reverse()) {
+        for (const index of (sources[s] as Source).states)
+          union.add(numbering.states[index] as UserPresenceState);
       }
-      result.set(this.#interner.userIdOf(recipients[i] as number), set);
+      for (let j = starts[k] as number; j < (starts[k + 1] as number); j++) {
+        result.set(this.#interner.userIdOf(recipients[j] as number), union);
+      }
     }
     return result;
   }
@@ -317,9 +316,15 @@ export class PresenceRouter {
       sourceMembers.push(interner.internMembers(roomMembers));
       sourceStates.push(roomStates.get(roomId) as number[]);
     }
+    const numbered = new Map<ReadonlySet<UserPresenceState>, number[]>();
     for (const [userId, userStates] of routed.users) {
+      let list = numbered.get(userStates);
+      if (list === undefined) {
+        list = ascendingUnique([...userStates].map(indexOf));
+        numbered.set(userStates, list);
+      }
       sourceMembers.push(Int32Array.of(interner.intern(userId)));
-      sourceStates.push(ascendingUnique([...userStates].map(indexOf)));
+      sourceStates.push(list);
     }
 
     const grouper = this.#grouper;
@@ -337,7 +342,7 @@ export class PresenceRouter {
         grouper.addSource(sourceMembers[sourceMembers.length - 1] as Int32Array);
       }
     }
-    const grouping = grouper.finish();
+    const grouping = grouper.finish(interner.localFlags);
 
     const stateList = numbering.states;
     const localState = new Uint8Array(stateList.length);

@@ -19,20 +19,27 @@
  * @module
  */
 
-/** The result of grouping: touched recipients and the trie of groups. */
+/** The result of grouping: the trie of groups and the recipients, grouped. */
 export interface Grouping {
-  /** Number of groups; group 0 is the root (reached by no source) and holds no recipient. */
+  /** Number of trie nodes; node 0 is the root (reached by no source) and holds no recipient. */
   readonly groupCount: number;
-  /** Parent group of each group (the root's is -1). */
+  /** Parent node of each node (the root's is -1). */
   readonly groupParent: Int32Array;
-  /** The source whose visit created each group (the root's is -1). */
+  /** The source whose visit created each node (the root's is -1). */
   readonly groupSource: Int32Array;
-  /** Each recipient once, in the order first visited. */
-  readonly recipients: Int32Array;
-  /** The group of each recipient (parallel to `recipients`). */
-  readonly recipientGroup: Int32Array;
   /** Number of sources added. */
   readonly sourceCount: number;
+  /**
+   * Local recipients by group: the members of node `groupIds[k]` are
+   * `members[starts[k]] .. members[starts[k + 1] - 1]`, in the order first visited. Groups
+   * appear in the order their first member was first visited; only non-empty ones.
+   */
+  readonly groupIds: Int32Array;
+  readonly starts: Int32Array;
+  readonly members: Int32Array;
+  /** Recipients that are not local (see {@link RecipientGrouper.finish}), with their nodes. */
+  readonly remoteMembers: Int32Array;
+  readonly remoteGroups: Int32Array;
 }
 
 function grow(array: Int32Array, needed: number): Int32Array {
@@ -49,7 +56,9 @@ const PARENT = 0;
 const SOURCE = 1;
 const CHILD_STAMP = 2;
 const CHILD = 3;
-const GROUP_STRIDE = 4;
+const DENSE_STAMP = 4;
+const DENSE = 5;
+const GROUP_STRIDE = 6;
 /** Fields of a member record (stride {@link MEMBER_STRIDE}). */
 const STAMP = 0;
 const GROUP = 1;
@@ -64,9 +73,13 @@ const MEMBER_STRIDE = 2;
 export class RecipientGrouper {
   /** Per member: [stamp, group]. */
   #members: Int32Array = new Int32Array(0);
-  /** Per group: [parent, source, childStamp, child]. */
+  /** Per group: [parent, source, childStamp, child, denseStamp, dense]. */
   #groups: Int32Array = new Int32Array(16 * GROUP_STRIDE);
   #recipients: Int32Array = new Int32Array(16);
+  /** Scratch of finish(): per dense group, its count then its fill position, and its node. */
+  #denseCounts: Int32Array = new Int32Array(16);
+  #denseNodes: Int32Array = new Int32Array(16);
+  #finishSerial = 0;
   #recipientCount = 0;
   #groupCount = 0;
   #sourceCount = 0;
@@ -92,9 +105,13 @@ export class RecipientGrouper {
       for (let i = STAMP; i < this.#members.length; i += MEMBER_STRIDE) this.#members[i] = 0;
       this.#epoch = 0;
     }
-    if (this.#serial >= 0x7fffff00) {
-      for (let i = CHILD_STAMP; i < this.#groups.length; i += GROUP_STRIDE) this.#groups[i] = 0;
+    if (this.#serial >= 0x7fffff00 || this.#finishSerial >= 0x7fffff00) {
+      for (let i = 0; i < this.#groups.length; i += GROUP_STRIDE) {
+        this.#groups[i + CHILD_STAMP] = 0;
+        this.#groups[i + DENSE_STAMP] = 0;
+      }
       this.#serial = 0;
+      this.#finishSerial = 0;
     }
     this.#epoch++;
     this.#universe = universe;
@@ -102,6 +119,7 @@ export class RecipientGrouper {
     this.#groups[PARENT] = -1;
     this.#groups[SOURCE] = -1;
     this.#groups[CHILD_STAMP] = 0;
+    this.#groups[DENSE_STAMP] = 0;
     this.#recipientCount = 0;
     this.#sourceCount = 0;
     this.#open = true;
@@ -205,6 +223,7 @@ export class RecipientGrouper {
         groups[cAt + PARENT] = g;
         groups[cAt + SOURCE] = source;
         groups[cAt + CHILD_STAMP] = 0;
+        groups[cAt + DENSE_STAMP] = 0;
         groups[gAt + CHILD_STAMP] = serial;
         groups[gAt + CHILD] = child;
       }
@@ -215,33 +234,78 @@ export class RecipientGrouper {
     return source;
   }
 
-  /** Ends the grouping and returns its result (copied: the grouper may be reused at once). */
-  finish(): Grouping {
+  /**
+   * Ends the grouping and returns its result, which owns its arrays: the grouper may be reused
+   * at once. Recipients whose byte in `localFlags` is not 1 are listed apart as remote; without
+   * `localFlags`, every recipient is local. Groups are numbered densely in one pass over the
+   * recipients (no pass over every trie node).
+   */
+  finish(localFlags?: Uint8Array): Grouping {
     this.#open = false;
     const count = this.#recipientCount;
-    const recipients = this.#recipients.slice(0, count);
-    const recipientGroup = new Int32Array(count);
+    const recipients = this.#recipients;
     const memberRecords = this.#members;
+    const groups = this.#groups;
+    const serial = ++this.#finishSerial;
+    this.#denseCounts = grow(this.#denseCounts, count + 1);
+    this.#denseNodes = grow(this.#denseNodes, count + 1);
+    const counts = this.#denseCounts;
+    const nodes = this.#denseNodes;
+    let dense = 0;
+    let localCount = 0;
     for (let i = 0; i < count; i++) {
-      recipientGroup[i] = memberRecords[
-        (recipients[i] as number) * MEMBER_STRIDE + GROUP
-      ] as number;
+      const m = recipients[i] as number;
+      if (localFlags !== undefined && localFlags[m] !== 1) continue;
+      const gAt = (memberRecords[m * MEMBER_STRIDE + GROUP] as number) * GROUP_STRIDE;
+      if (groups[gAt + DENSE_STAMP] !== serial) {
+        groups[gAt + DENSE_STAMP] = serial;
+        groups[gAt + DENSE] = dense;
+        counts[dense] = 0;
+        nodes[dense] = gAt / GROUP_STRIDE;
+        dense++;
+      }
+      counts[groups[gAt + DENSE] as number]!++;
+      localCount++;
+    }
+    const starts = new Int32Array(dense + 1);
+    let at = 0;
+    for (let k = 0; k < dense; k++) {
+      starts[k] = at;
+      at += counts[k] as number;
+      counts[k] = starts[k] as number;
+    }
+    starts[dense] = at;
+    const members = new Int32Array(localCount);
+    const remoteMembers = new Int32Array(count - localCount);
+    const remoteGroups = new Int32Array(count - localCount);
+    let remote = 0;
+    for (let i = 0; i < count; i++) {
+      const m = recipients[i] as number;
+      const g = memberRecords[m * MEMBER_STRIDE + GROUP] as number;
+      if (localFlags !== undefined && localFlags[m] !== 1) {
+        remoteMembers[remote] = m;
+        remoteGroups[remote++] = g;
+      } else {
+        members[counts[groups[g * GROUP_STRIDE + DENSE] as number]!++] = m;
+      }
     }
     const groupCount = this.#groupCount;
-    const groups = this.#groups;
     const groupParent = new Int32Array(groupCount);
     const groupSource = new Int32Array(groupCount);
-    for (let g = 0, at = 0; g < groupCount; g++, at += GROUP_STRIDE) {
-      groupParent[g] = groups[at + PARENT] as number;
-      groupSource[g] = groups[at + SOURCE] as number;
+    for (let g = 0, gAt = 0; g < groupCount; g++, gAt += GROUP_STRIDE) {
+      groupParent[g] = groups[gAt + PARENT] as number;
+      groupSource[g] = groups[gAt + SOURCE] as number;
     }
     return {
       groupCount,
       groupParent,
       groupSource,
-      recipients,
-      recipientGroup,
       sourceCount: this.#sourceCount,
+      groupIds: nodes.slice(0, dense),
+      starts,
+      members,
+      remoteMembers,
+      remoteGroups,
     };
   }
 }

@@ -65,6 +65,25 @@ describe('PresenceRouter.getUsersForStates', () => {
     expect(result.get('@carol:hs.example')?.size).toBe(2);
   });
 
+  it('destinations given one shared list stay independent when another module adds to one', async () => {
+    const shared: PresenceRouterModule = {
+      getUsersForStates: () => {
+        const list = [alice];
+        return { '@a:hs.example': list, '@b:hs.example': list };
+      },
+      getInterestedUsers: () => [],
+    };
+    const more: PresenceRouterModule = {
+      getUsersForStates: () => ({ '@a:hs.example': [bob] }),
+      getInterestedUsers: () => [],
+    };
+    const { router: r } = router([shared, more]);
+    expect(asPlain(await r.getUsersForStates([alice, bob]))).toEqual({
+      '@a:hs.example': ['@alice:hs.example=online', '@bob:hs.example=unavailable'],
+      '@b:hs.example': ['@alice:hs.example=online'],
+    });
+  });
+
   it('gives every module the same array of states, in configuration order', async () => {
     const seen: { name: string; states: readonly UserPresenceState[] }[] = [];
     const spy = (name: string): PresenceRouterModule => ({

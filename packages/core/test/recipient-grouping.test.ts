@@ -7,9 +7,8 @@ function groupsOf(sources: number[][], universe = 20) {
   for (const members of sources) grouper.addSource(Int32Array.from(members));
   const grouping = grouper.finish();
   const byGroup = new Map<number, number[]>();
-  grouping.recipients.forEach((m, i) => {
-    const g = grouping.recipientGroup[i] as number;
-    byGroup.set(g, [...(byGroup.get(g) ?? []), m]);
+  grouping.groupIds.forEach((g, k) => {
+    byGroup.set(g, [...grouping.members.subarray(grouping.starts[k], grouping.starts[k + 1])]);
   });
   return {
     grouping,
@@ -34,7 +33,8 @@ describe('RecipientGrouper', () => {
       { members: [5], sources: [1] },
       { members: [6], sources: [2] },
     ]);
-    expect([...grouping.recipients]).toEqual([1, 2, 3, 4, 5, 6]);
+    expect([...grouping.members].sort()).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(grouping.remoteMembers.length).toBe(0);
     expect(grouping.sourceCount).toBe(3);
   });
 
@@ -53,8 +53,9 @@ describe('RecipientGrouper', () => {
     expect(grouper.visited(1)).toBe(false);
     expect(grouper.visited(3)).toBe(true);
     const grouping = grouper.finish();
-    expect([...grouping.recipients]).toEqual([2, 3]);
+    expect([...grouping.members]).toEqual([2, 3]);
     expect(grouping.groupCount).toBe(2);
+    expect([...grouping.groupIds]).toEqual([1]);
   });
 
   it('grows its arrays for large universes and many groups', () => {
@@ -63,7 +64,8 @@ describe('RecipientGrouper', () => {
     for (let s = 0; s < 100; s++)
       grouper.addSource(Int32Array.from({ length: 50 }, (_, i) => s * 50 + i));
     const grouping = grouper.finish();
-    expect(grouping.recipients.length).toBe(5000);
+    expect(grouping.members.length).toBe(5000);
+    expect(grouping.groupIds.length).toBe(100);
     expect(grouping.groupCount).toBe(101);
   });
 
@@ -74,8 +76,21 @@ describe('RecipientGrouper', () => {
     grouper.addSource(Int32Array.of(1));
     const grouping = grouper.finish();
     expect(grouping.groupCount).toBe(102);
-    expect(sourcesOfGroup(grouping, grouping.recipientGroup[0] as number)).toHaveLength(100);
-    expect(sourcesOfGroup(grouping, grouping.recipientGroup[1] as number)).toEqual([100]);
+    expect(sourcesOfGroup(grouping, grouping.groupIds[0] as number)).toHaveLength(100);
+    expect(sourcesOfGroup(grouping, grouping.groupIds[1] as number)).toEqual([100]);
+  });
+
+  it('lists recipients that are not local apart, with their groups', () => {
+    const grouper = new RecipientGrouper();
+    grouper.begin(4);
+    grouper.addSource(Int32Array.of(0, 1, 2, 3));
+    grouper.addSource(Int32Array.of(1, 3));
+    const grouping = grouper.finish(Uint8Array.of(1, 1, 0, 0));
+    expect([...grouping.members]).toEqual([0, 1]);
+    expect(grouping.groupIds.length).toBe(2);
+    expect([...grouping.remoteMembers]).toEqual([2, 3]);
+    expect(sourcesOfGroup(grouping, grouping.remoteGroups[0] as number)).toEqual([0]);
+    expect(sourcesOfGroup(grouping, grouping.remoteGroups[1] as number).sort()).toEqual([0, 1]);
   });
 
   it('refuses members outside the universe', () => {

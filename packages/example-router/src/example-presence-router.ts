@@ -179,7 +179,7 @@ export class ExamplePresenceRouter {
    */
   getRoomsAndUsersForStates(
     states: Iterable<UserPresenceState>,
-  ): [Map<string, UserPresenceState[]>, Map<string, UserPresenceState[]>] {
+  ): [Map<string, UserPresenceState[]>, Map<string, readonly UserPresenceState[]>] {
     const list = materialize(states);
     return [this.#roomsForStates(list), this.#alwaysSendMap(list)];
   }
@@ -279,11 +279,15 @@ export class ExamplePresenceRouter {
     return rooms;
   }
 
-  /** Each `always_send_to_users` entry -> its own copy of every state. */
-  #alwaysSendMap(list: readonly UserPresenceState[]): Map<string, UserPresenceState[]> {
-    const users = new Map<string, UserPresenceState[]>();
+  /**
+   * Each `always_send_to_users` entry -> every state: one frozen list shared by all entries
+   * (the router checks a shared list once and groups its recipients).
+   */
+  #alwaysSendMap(list: readonly UserPresenceState[]): Map<string, readonly UserPresenceState[]> {
+    const users = new Map<string, readonly UserPresenceState[]>();
     if (list.length === 0) return users;
-    for (const userId of this.config.alwaysSendToUsers) users.set(userId, [...list]);
+    const shared = Object.freeze([...list]);
+    for (const userId of this.config.alwaysSendToUsers) users.set(userId, shared);
     return users;
   }
 

@@ -31,10 +31,15 @@ describe('ExamplePresenceRouter.getRoomsAndUsersForStates', () => {
     expect(generator.next().done).toBe(true);
   });
 
-  it('hands each user its own list (changing one does not change the others)', () => {
+  it('hands every user one frozen list (nobody can change what the others receive)', () => {
     const r = router({ always_send_to_users: ['@g1:hs.example', '@g2:hs.example'] });
-    const [, users] = r.getRoomsAndUsersForStates([alice]);
-    users.get('@g1:hs.example')?.push(bob);
+    const input = [alice];
+    const [, users] = r.getRoomsAndUsersForStates(input);
+    const first = users.get('@g1:hs.example');
+    expect(first).toBe(users.get('@g2:hs.example'));
+    expect(first).not.toBe(input);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(() => (first as unknown as typeof input).push(bob)).toThrow(TypeError);
     expect(users.get('@g2:hs.example')).toEqual([alice]);
   });
 
