@@ -56,9 +56,7 @@ const PARENT = 0;
 const SOURCE = 1;
 const CHILD_STAMP = 2;
 const CHILD = 3;
-const DENSE_STAMP = 4;
-const DENSE = 5;
-const GROUP_STRIDE = 6;
+const GROUP_STRIDE = 4;
 /** Fields of a member record (stride {@link MEMBER_STRIDE}). */
 const STAMP = 0;
 const GROUP = 1;
@@ -73,11 +71,13 @@ const MEMBER_STRIDE = 2;
 export class RecipientGrouper {
   /** Per member: [stamp, group]. */
   #members: Int32Array = new Int32Array(0);
-  /** Per group: [parent, source, childStamp, child, denseStamp, dense]. */
+  /** Per group: [parent, source, childStamp, child]. */
   #groups: Int32Array = new Int32Array(16 * GROUP_STRIDE);
   #recipients: Int32Array = new Int32Array(16);
   /** Scratch of finish(): per dense group, its count then its fill position, and its node. */
   #denseCounts: Int32Array = new Int32Array(16);
+  /** Per group, kept out of the hot group records: [finish serial, dense number]. */
+  #dense: Int32Array = new Int32Array(32);
   #denseNodes: Int32Array = new Int32Array(16);
   #finishSerial = 0;
   #recipientCount = 0;
@@ -106,10 +106,8 @@ export class RecipientGrouper {
       this.#epoch = 0;
     }
     if (this.#serial >= 0x7fffff00 || this.#finishSerial >= 0x7fffff00) {
-      for (let i = 0; i < this.#groups.length; i += GROUP_STRIDE) {
-        this.#groups[i + CHILD_STAMP] = 0;
-        this.#groups[i + DENSE_STAMP] = 0;
-      }
+      for (let i = CHILD_STAMP; i < this.#groups.length; i += GROUP_STRIDE) this.#groups[i] = 0;
+      this.#dense.fill(0);
       this.#serial = 0;
       this.#finishSerial = 0;
     }
@@ -119,7 +117,6 @@ export class RecipientGrouper {
     this.#groups[PARENT] = -1;
     this.#groups[SOURCE] = -1;
     this.#groups[CHILD_STAMP] = 0;
-    this.#groups[DENSE_STAMP] = 0;
     this.#recipientCount = 0;
     this.#sourceCount = 0;
     this.#open = true;
@@ -223,7 +220,6 @@ export class RecipientGrouper {
         groups[cAt + PARENT] = g;
         groups[cAt + SOURCE] = source;
         groups[cAt + CHILD_STAMP] = 0;
-        groups[cAt + DENSE_STAMP] = 0;
         groups[gAt + CHILD_STAMP] = serial;
         groups[gAt + CHILD] = child;
       }
@@ -249,6 +245,9 @@ export class RecipientGrouper {
     const serial = ++this.#finishSerial;
     this.#denseCounts = grow(this.#denseCounts, count + 1);
     this.#denseNodes = grow(this.#denseNodes, count + 1);
+    // Fresh entries are 0 and the serial starts at 1: a grown array holds no stale stamp.
+    this.#dense = grow(this.#dense, this.#groupCount * 2);
+    const denseOf = this.#dense;
     const counts = this.#denseCounts;
     const nodes = this.#denseNodes;
     let dense = 0;
@@ -256,15 +255,15 @@ export class RecipientGrouper {
     for (let i = 0; i < count; i++) {
       const m = recipients[i] as number;
       if (localFlags !== undefined && localFlags[m] !== 1) continue;
-      const gAt = (memberRecords[m * MEMBER_STRIDE + GROUP] as number) * GROUP_STRIDE;
-      if (groups[gAt + DENSE_STAMP] !== serial) {
-        groups[gAt + DENSE_STAMP] = serial;
-        groups[gAt + DENSE] = dense;
+      const g = memberRecords[m * MEMBER_STRIDE + GROUP] as number;
+      if (denseOf[g * 2] !== serial) {
+        denseOf[g * 2] = serial;
+        denseOf[g * 2 + 1] = dense;
         counts[dense] = 0;
-        nodes[dense] = gAt / GROUP_STRIDE;
+        nodes[dense] = g;
         dense++;
       }
-      counts[groups[gAt + DENSE] as number]!++;
+      counts[denseOf[g * 2 + 1] as number]!++;
       localCount++;
     }
     const starts = new Int32Array(dense + 1);
@@ -286,7 +285,7 @@ export class RecipientGrouper {
         remoteMembers[remote] = m;
         remoteGroups[remote++] = g;
       } else {
-        members[counts[groups[g * GROUP_STRIDE + DENSE] as number]!++] = m;
+        members[counts[denseOf[g * 2 + 1] as number]!++] = m;
       }
     }
     const groupCount = this.#groupCount;
