@@ -28,6 +28,7 @@ import { MembershipError } from './errors.ts';
 import type { Membership } from './room-status.ts';
 import { checkRoomId, checkUserId, isMembership } from './room-status.ts';
 import type {
+  FixtureColumnType,
   FixtureConnection,
   FixtureDatabase,
   FixtureValue,
@@ -35,6 +36,17 @@ import type {
 import { fixtureConnection } from './synapse-fixture-connection.ts';
 
 export type { FixtureDatabase } from './synapse-fixture-connection.ts';
+
+/** Columns of `current_state_delta_stream`, as the fixture writer fills them. */
+const DELTA_STREAM_COLUMNS: readonly (readonly [string, FixtureColumnType])[] = [
+  ['stream_id', 'bigint'],
+  ['room_id', 'text'],
+  ['type', 'text'],
+  ['state_key', 'text'],
+  ['event_id', 'text'],
+  ['prev_event_id', 'text'],
+  ['instance_name', 'text'],
+];
 
 /** Where the schema copies live: `packages/membership/sql/`, beside `src/` and `dist/`. */
 const SCHEMA_DIRECTORY = new URL('../sql/', import.meta.url);
@@ -222,15 +234,7 @@ export class SynapseFixtureWriter {
       const streamId = (await this.#maxStreamId(tx)) + 1;
       await tx.insert(
         'current_state_delta_stream',
-        [
-          ['stream_id', 'bigint'],
-          ['room_id', 'text'],
-          ['type', 'text'],
-          ['state_key', 'text'],
-          ['event_id', 'text'],
-          ['prev_event_id', 'text'],
-          ['instance_name', 'text'],
-        ],
+        DELTA_STREAM_COLUMNS,
         state.map((row) => [
           streamId,
           roomId,
@@ -437,19 +441,7 @@ export class SynapseFixtureWriter {
         [...local.values()],
       );
     }
-    await tx.insert(
-      'current_state_delta_stream',
-      [
-        ['stream_id', 'bigint'],
-        ['room_id', 'text'],
-        ['type', 'text'],
-        ['state_key', 'text'],
-        ['event_id', 'text'],
-        ['prev_event_id', 'text'],
-        ['instance_name', 'text'],
-      ],
-      deltas,
-    );
+    await tx.insert('current_state_delta_stream', DELTA_STREAM_COLUMNS, deltas);
   }
 
   /** Event IDs of the current member state of `userIds` in the room. */
