@@ -226,14 +226,21 @@ export function describeMembershipContract(
       if (s) expect(s.status).toBe('left');
     });
 
-    it('answers a partial-state room and flags it', async (context) => {
+    it('answers a partial-state room, and flags it where the backend can tell', async () => {
       const d = await driver();
-      if (d.markPartialState === undefined) {
-        context.skip();
-        return;
-      }
       await d.setMembership('!partial:hs.example', local('alice'), 'join');
       await d.setMembership('!partial:hs.example', remote('bob'), 'join');
+      if (d.markPartialState === undefined) {
+        // The Matrix HTTP APIs do not say whether a member list is partial: such backends
+        // answer the members they are given and report the room as participating.
+        expect(sorted(await members(d, '!partial:hs.example'))).toEqual([
+          local('alice'),
+          remote('bob'),
+        ]);
+        const unflagged = await status(d, '!partial:hs.example');
+        if (unflagged) expect(unflagged).toEqual({ status: 'participating', joinedCount: 2 });
+        return;
+      }
       await d.markPartialState('!partial:hs.example', true);
       expect(sorted(await members(d, '!partial:hs.example'))).toEqual([
         local('alice'),
