@@ -11,9 +11,16 @@
  * ```
  * @module
  */
-import { type MembershipSource, silentLogger, type UserPresenceState } from '@presence-router/core';
+import {
+  type MembershipSource,
+  PresenceRouter,
+  silentLogger,
+  type UserPresenceState,
+} from '@presence-router/core';
 import { ExamplePresenceRouter } from '@presence-router/example-router';
 import type { RouterPlan } from './router-config.ts';
+import type { Workload } from './workload.ts';
+import { WorkloadMembership } from './workload-membership.ts';
 
 /** What the naive baseline needs of a module: the seed's callback, synchronous. */
 export interface SeedShapedModule {
@@ -47,4 +54,24 @@ export function createExampleRouter(
     },
     { logger: silentLogger },
   );
+}
+
+/** Everything a scenario routes with: the workload's membership, the module, the router. */
+export interface WorkloadRouting {
+  readonly membership: WorkloadMembership;
+  readonly module: ExamplePresenceRouter;
+  readonly router: PresenceRouter;
+}
+
+/** A `PresenceRouter` running the example router for `plan` over `workload`, logging nothing. */
+export function createWorkloadRouting(workload: Workload, plan: RouterPlan): WorkloadRouting {
+  const membership = new WorkloadMembership(workload);
+  const module = createExampleRouter(plan, membership, workload.options.serverName);
+  const router = new PresenceRouter({
+    serverName: workload.options.serverName,
+    membership,
+    modules: [module],
+    logger: silentLogger,
+  });
+  return { membership, module, router };
 }

@@ -12,11 +12,10 @@
  */
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { PresenceRouter, silentLogger } from '@presence-router/core';
 import { type Agreement, compareFanOut, compareRouting } from './agreement.ts';
 import { engineDeliver, engineRouteAndRead } from './engine-fan-out.ts';
 import { BenchError } from './errors.ts';
-import { createExampleRouter } from './example-router-module.ts';
+import { createWorkloadRouting } from './example-router-module.ts';
 import { FloorFanOut } from './floor-fan-out.ts';
 import { collectGarbage, type MeasuredRun, MemorySampler, measureBatches } from './measurement.ts';
 import { naiveFanOut, naiveRouteStates } from './naive-fan-out.ts';
@@ -26,7 +25,6 @@ import { generateRouterPlan, type RouterPlan } from './router-config.ts';
 import type { FanOutScenario } from './scenarios.ts';
 import { generateWorkload, largestRoomSize, type Workload } from './workload.ts';
 import { generateBatches, type UpdateBatch } from './workload-batches.ts';
-import { WorkloadMembership } from './workload-membership.ts';
 
 /** Options of {@link runFanOutScenario}. */
 export interface RunOptions {
@@ -159,14 +157,7 @@ export async function runFanOutScenario(
   const timed = batches.slice(1);
   const measuredBatches = timed.slice(scenario.warmup);
 
-  const membership = new WorkloadMembership(workload);
-  const module = createExampleRouter(plan, membership, workload.options.serverName);
-  const router = new PresenceRouter({
-    serverName: workload.options.serverName,
-    membership,
-    modules: [module],
-    logger: silentLogger,
-  });
+  const { membership, module, router } = createWorkloadRouting(workload, plan);
   const floor = new FloorFanOut(workload, plan);
 
   // Steady state of a long-running server: every room's member list is cached by the

@@ -19,15 +19,10 @@
  */
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import {
-  ALL_USERS,
-  PresenceRouter,
-  silentLogger,
-  type UserPresenceState,
-} from '@presence-router/core';
+import { ALL_USERS, type UserPresenceState } from '@presence-router/core';
 import { type Agreement, compareStateLists } from './agreement.ts';
 import { BenchError } from './errors.ts';
-import { createExampleRouter } from './example-router-module.ts';
+import { createWorkloadRouting } from './example-router-module.ts';
 import type { RunOptions } from './fan-out-scenario.ts';
 import { collectGarbage, type MeasuredRun, MemorySampler, measureBatches } from './measurement.ts';
 import { naiveRouteStates } from './naive-fan-out.ts';
@@ -37,7 +32,6 @@ import { generateRouterPlan, type RouterPlan } from './router-config.ts';
 import type { SyncScenario } from './scenarios.ts';
 import { generateWorkload, largestRoomSize, type Workload } from './workload.ts';
 import { generateBatches } from './workload-batches.ts';
-import { WorkloadMembership } from './workload-membership.ts';
 
 const INCLUDES = {
   'sync-all':
@@ -116,14 +110,7 @@ export async function runSyncScenario(
   const inWindow = new Set(window);
   const generationSeconds = (performance.now() - started) / 1000;
 
-  const membership = new WorkloadMembership(workload);
-  const module = createExampleRouter(plan, membership, workload.options.serverName);
-  const router = new PresenceRouter({
-    serverName: workload.options.serverName,
-    membership,
-    modules: [module],
-    logger: silentLogger,
-  });
+  const { membership, module, router } = createWorkloadRouting(workload, plan);
 
   const allUsers = plan.config.always_send_to_users;
   if (allUsers.length === 0) {
