@@ -163,16 +163,6 @@ export class RecipientGrouper {
     return false;
   }
 
-  /** The sources that reached a member so far, most recent first. */
-  sourcesReaching(member: number): number[] {
-    const groups = this.#groups;
-    const sources: number[] = [];
-    for (let g = this.groupOf(member); g > 0; g = groups[g * GROUP_STRIDE + PARENT] as number) {
-      sources.push(groups[g * GROUP_STRIDE + SOURCE] as number);
-    }
-    return sources;
-  }
-
   /**
    * Adds a source (its members, as interned integers below the universe given to
    * {@link begin}); returns the source's index.
