@@ -46,6 +46,21 @@ export interface RemoteDestination {
   readonly states: readonly UserPresenceState[];
 }
 
+/**
+ * What a fan-out could not route because membership lookups failed. Everything else was
+ * routed. Retry it with `PresenceRouter.fanOutRetry`, passing the users' latest states.
+ */
+export interface UnroutedParts {
+  /** Users whose rooms could not be looked up: their states reached everyone but their rooms. */
+  readonly users: ReadonlyMap<string, UserPresenceState>;
+  /** Rooms whose members could not be looked up, with the states that were to reach them. */
+  readonly rooms: ReadonlyMap<string, readonly UserPresenceState[]>;
+  /** Why, per user or room ID (user and room IDs never collide: their sigils differ). */
+  readonly errors: ReadonlyMap<string, Error>;
+  /** `users.size + rooms.size`: 0 when everything was routed. */
+  readonly size: number;
+}
+
 /** What {@link FanOutResult} is built from. */
 export interface FanOutParts {
   readonly interner: UserInterner;
@@ -54,10 +69,12 @@ export interface FanOutParts {
   readonly stateList: readonly UserPresenceState[];
   /** Number of states from the batch itself (a prefix of `stateList`). */
   readonly batchSize: number;
-  /** Whether each state in `stateList` belongs to a local user. */
-  readonly localState: Uint8Array;
+  /** 1 where the state in `stateList` belongs to a local user, else 0. */
+  readonly isLocalState: Uint8Array;
   /** State indices delivered by each source. */
   readonly sourceStates: readonly (readonly number[])[];
+  /** What failed lookups left unrouted. */
+  readonly unrouted: UnroutedParts;
 }
 
 class LazyGroup implements RecipientGroup {
@@ -102,6 +119,14 @@ export class FanOutResult {
   constructor(parts: FanOutParts) {
     this.#parts = parts;
     this.states = parts.stateList.slice(0, parts.batchSize);
+  }
+
+  /**
+   * What could not be routed because membership lookups failed (`size` 0 when everything
+   * was): retry it with `PresenceRouter.fanOutRetry`.
+   */
+  get unrouted(): UnroutedParts {
+    return this.#parts.unrouted;
   }
 
   /** The grouping itself, for consumers that work on integers. */
@@ -182,14 +207,14 @@ export class FanOutResult {
   }
 
   #collect(sources: Iterable<number>, localOnly: boolean): UserPresenceState[] {
-    const { stateList, sourceStates, localState } = this.#parts;
+    const { stateList, sourceStates, isLocalState } = this.#parts;
     if (this.#stateStamp === undefined) this.#stateStamp = new Int32Array(stateList.length);
     const stampOf = this.#stateStamp;
     const stamp = ++this.#stamp;
     const out: number[] = [];
     for (const source of sources) {
       for (const s of sourceStates[source] as readonly number[]) {
-        if (stampOf[s] === stamp || (localOnly && localState[s] === 0)) continue;
+        if (stampOf[s] === stamp || (localOnly && isLocalState[s] === 0)) continue;
         stampOf[s] = stamp;
         out.push(s);
       }

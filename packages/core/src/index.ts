@@ -32,6 +32,7 @@ export type {
   LocalGroups,
   RecipientGroup,
   RemoteDestination,
+  UnroutedParts,
 } from './fan-out-result.ts';
 export { FanOutResult } from './fan-out-result.ts';
 export type { UserIdOptions } from './identifiers.ts';
@@ -50,10 +51,21 @@ export {
 } from './identifiers.ts';
 export type { LogData, Logger } from './logger.ts';
 export { consoleLogger, silentLogger } from './logger.ts';
-export type { MembershipSource } from './membership-source.ts';
+export type { KnownFailing } from './membership-lookups.ts';
+export type {
+  MembershipSource,
+  SettledLookup,
+  SettledMembershipSource,
+} from './membership-source.ts';
+export { isSettledMembershipSource } from './membership-source.ts';
 export { assertRoutingModule, CallbackCollector } from './module-registration.ts';
 export { DestinationMerger, StateCanonicalizer } from './module-results.ts';
-export type { PresenceRouterOptions, RoutedDestinations } from './presence-router.ts';
+export type {
+  FanOutOptions,
+  PresenceRouterOptions,
+  RetryParts,
+  RoutedDestinations,
+} from './presence-router.ts';
 export { PresenceRouter } from './presence-router.ts';
 export type { Grouping } from './recipient-grouping.ts';
 export { RecipientGrouper, sourcesOfGroup } from './recipient-grouping.ts';

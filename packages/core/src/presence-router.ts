@@ -13,10 +13,11 @@
  * @module
  */
 import { MembershipLookupError } from './errors.ts';
-import { FanOutResult } from './fan-out-result.ts';
+import { FanOutResult, type UnroutedParts } from './fan-out-result.ts';
 import { assertServerName, userIdProblem } from './identifiers.ts';
 import { consoleLogger, type Logger } from './logger.ts';
-import type { MembershipSource } from './membership-source.ts';
+import { type KnownFailing, lookUpMembers, lookUpRooms } from './membership-lookups.ts';
+import type { MembershipSource, SettledLookup } from './membership-source.ts';
 import { assertRoutingModule } from './module-registration.ts';
 import { DestinationMerger, describeValue, StateCanonicalizer } from './module-results.ts';
 import { RecipientGrouper, sourcesOfGroup } from './recipient-grouping.ts';
@@ -46,6 +47,66 @@ export interface RoutedDestinations {
   /** Destination room -> states, to go to every joined member. */
   readonly rooms: ReadonlyMap<string, ReadonlySet<UserPresenceState>>;
 }
+
+/** Options of {@link PresenceRouter.fanOut} and {@link PresenceRouter.fanOutRetry}. */
+export interface FanOutOptions {
+  /**
+   * Room and user IDs known to be failing (waiting for a retry): not looked up, reported in
+   * {@link FanOutResult.unrouted} at once, so a hanging lookup is not waited on again.
+   */
+  readonly knownFailing?: KnownFailing;
+}
+
+/** What {@link PresenceRouter.fanOutRetry} routes again (see {@link FanOutResult.unrouted}). */
+export interface RetryParts {
+  /** States whose default routing (the users' rooms) is to be done again. */
+  readonly users: Iterable<UserPresenceState>;
+  /** Rooms whose members are to receive these states. */
+  readonly rooms: ReadonlyMap<string, readonly UserPresenceState[]>;
+}
+
+interface RoutePlan {
+  /** The latest state of each user concerned, with interned IDs. */
+  readonly states: readonly UserPresenceState[];
+  readonly updaterIds: readonly number[];
+  /** States that get default routing (their users' rooms): `states` itself on a fan-out. */
+  readonly defaultRouted: readonly UserPresenceState[];
+  /** Room destinations given by the caller (retries). */
+  readonly rooms: ReadonlyMap<string, readonly UserPresenceState[]> | undefined;
+  readonly withModules: boolean;
+  /** Whether each local updater receives its own state. */
+  readonly withSelf: boolean;
+  readonly knownFailing: KnownFailing | undefined;
+}
+
+const NO_LOOKUP: SettledLookup = Object.freeze({ found: new Map(), errors: new Map() });
+
+/** The unrouted parts of a fan-out, from the failed lookups. */
+function unroutedParts(
+  defaultRouted: readonly UserPresenceState[],
+  userErrors: ReadonlyMap<string, Error>,
+  rooms: ReadonlyMap<string, readonly UserPresenceState[]>,
+  roomErrors: ReadonlyMap<string, Error>,
+): UnroutedParts {
+  if (userErrors.size === 0 && rooms.size === 0) return NOTHING_UNROUTED;
+  const users = new Map<string, UserPresenceState>();
+  const errors = new Map<string, Error>();
+  for (const state of defaultRouted) {
+    const error = userErrors.get(state.userId);
+    if (error === undefined) continue;
+    users.set(state.userId, state);
+    errors.set(state.userId, error);
+  }
+  for (const roomId of rooms.keys()) errors.set(roomId, roomErrors.get(roomId) as Error);
+  return { users, rooms, errors, size: users.size + rooms.size };
+}
+
+const NOTHING_UNROUTED: UnroutedParts = Object.freeze({
+  users: new Map(),
+  rooms: new Map(),
+  errors: new Map(),
+  size: 0,
+});
 
 interface Source {
   readonly members: Int32Array;
@@ -265,15 +326,63 @@ export class PresenceRouter {
    * recipient — the user itself, every member of every room the user is joined to (minus
    * excluded rooms), and the modules' destinations — grouped by identical state lists, and
    * remote destinations grouped by server (local users' states only).
+   *
+   * Membership lookups that fail do not fail the batch: the rest is routed, and what could
+   * not be is in {@link FanOutResult.unrouted} (users whose rooms, rooms whose members could
+   * not be looked up) for the caller to retry with {@link fanOutRetry}. Keys in
+   * `options.knownFailing` are not looked up at all and land there directly.
    */
-  async fanOut(batch: Iterable<UserPresenceState>): Promise<FanOutResult> {
-    const interner = this.#interner;
+  async fanOut(
+    batch: Iterable<UserPresenceState>,
+    options: FanOutOptions = {},
+  ): Promise<FanOutResult> {
     const { states, updaterIds } = this.#latestPerUser(batch);
-    const userIds = states.map((state) => state.userId);
-    const [roomsOfUsers, routed] =
-      this.#modules.length === 0
-        ? [await this.#roomsForUsers(userIds), NO_DESTINATIONS]
-        : await Promise.all([this.#roomsForUsers(userIds), this.collectDestinations(states)]);
+    return this.#route({
+      states,
+      updaterIds,
+      defaultRouted: states,
+      rooms: undefined,
+      withModules: this.#modules.length > 0,
+      withSelf: true,
+      knownFailing: options.knownFailing,
+    });
+  }
+
+  /**
+   * Routes again what an earlier fan-out left {@link FanOutResult.unrouted}: default routing
+   * of `retry.users`' states (their rooms), and `retry.rooms`' states to those rooms'
+   * members. No module is called and no user is sent its own state again: those parts were
+   * done. Pass the users' latest states, so a retry never delivers an older state.
+   */
+  async fanOutRetry(retry: RetryParts, options: FanOutOptions = {}): Promise<FanOutResult> {
+    const all: UserPresenceState[] = [...retry.users];
+    for (const roomStates of retry.rooms.values()) all.push(...roomStates);
+    const { states, updaterIds } = this.#latestPerUser(all);
+    const latest = new Map(states.map((state) => [state.userId, state]));
+    const pick = (state: UserPresenceState): UserPresenceState => latest.get(state.userId) ?? state;
+    const rooms = new Map<string, readonly UserPresenceState[]>();
+    for (const [roomId, roomStates] of retry.rooms) rooms.set(roomId, roomStates.map(pick));
+    return this.#route({
+      states,
+      updaterIds,
+      defaultRouted: [...retry.users].map(pick),
+      rooms,
+      withModules: false,
+      withSelf: false,
+      knownFailing: options.knownFailing,
+    });
+  }
+
+  async #route(plan: RoutePlan): Promise<FanOutResult> {
+    const interner = this.#interner;
+    const { states, updaterIds } = plan;
+    const defaultIds = plan.defaultRouted.map((state) => state.userId);
+    const [roomsOfUsers, routed] = plan.withModules
+      ? await Promise.all([
+          lookUpRooms(this.#membership, defaultIds, plan.knownFailing),
+          this.collectDestinations(states),
+        ])
+      : [await lookUpRooms(this.#membership, defaultIds, plan.knownFailing), NO_DESTINATIONS];
 
     // States are numbered: the batch first, then any other state a module returned.
     const numbering = new StateNumbering(states);
@@ -283,34 +392,51 @@ export class PresenceRouter {
     // numbers ascending, as the self check below binary-searches them).
     const roomStates = new Map<string, number[]>();
     const excluded = this.#excluded;
-    for (let i = 0; i < states.length; i++) {
-      const rooms = roomsOfUsers.get(userIds[i] as string);
+    const defaultStates = plan.defaultRouted;
+    const sortNeeded = new Set<string>();
+    for (let i = 0; i < defaultStates.length; i++) {
+      const rooms = roomsOfUsers.found.get(defaultIds[i] as string);
       if (rooms === undefined) continue;
+      const number = defaultStates === states ? i : indexOf(defaultStates[i] as UserPresenceState);
       for (let r = 0; r < rooms.length; r++) {
         const roomId = rooms[r] as string;
         if (excluded.size > 0 && excluded.has(roomId)) continue;
         const list = roomStates.get(roomId);
-        if (list === undefined) roomStates.set(roomId, [i]);
-        else list.push(i);
+        if (list === undefined) roomStates.set(roomId, [number]);
+        else list.push(number);
       }
     }
-    for (const [roomId, routedStates] of routed.rooms) {
+    if (defaultStates !== states) for (const roomId of roomStates.keys()) sortNeeded.add(roomId);
+    const addRoomStates = (roomId: string, extra: Iterable<UserPresenceState>): void => {
       const list = roomStates.get(roomId) ?? [];
-      for (const state of routedStates) list.push(indexOf(state));
-      roomStates.set(roomId, ascendingUnique(list));
+      for (const state of extra) list.push(indexOf(state));
+      roomStates.set(roomId, list);
+      sortNeeded.add(roomId);
+    };
+    for (const [roomId, routedStates] of routed.rooms) addRoomStates(roomId, routedStates);
+    if (plan.rooms !== undefined) {
+      for (const [roomId, extra] of plan.rooms) addRoomStates(roomId, extra);
     }
+    for (const roomId of sortNeeded) ascendingUnique(roomStates.get(roomId) as number[]);
 
     const roomIds = [...roomStates.keys()];
     const members =
       roomIds.length > 0
-        ? await this.#joinedMembers(roomIds)
-        : new Map<string, readonly string[]>();
+        ? await lookUpMembers(this.#membership, roomIds, plan.knownFailing)
+        : NO_LOOKUP;
     const sourceMembers: Int32Array[] = [];
     const sourceStates: number[][] = [];
+    const failedRooms = new Map<string, readonly UserPresenceState[]>();
     for (const roomId of roomIds) {
-      const roomMembers = members.get(roomId);
+      const roomMembers = members.found.get(roomId);
       if (roomMembers === undefined) {
-        if (routed.rooms.has(roomId)) this.#warnNotParticipating(roomId);
+        const list = roomStates.get(roomId) as number[];
+        if (members.errors.has(roomId)) {
+          failedRooms.set(
+            roomId,
+            list.map((n) => numbering.states[n] as UserPresenceState),
+          );
+        } else if (routed.rooms.has(roomId)) this.#warnNotParticipating(roomId);
         continue;
       }
       sourceMembers.push(interner.internMembers(roomMembers));
@@ -333,33 +459,36 @@ export class PresenceRouter {
       grouper.addSource(sourceMembers[s] as Int32Array);
 
     // The user itself: unless a source that reached it already delivers its own state.
-    for (let i = 0; i < states.length; i++) {
-      const id = updaterIds[i] as number;
-      if (!interner.isLocal(id)) continue;
-      if (!grouper.isReachedByState(id, i, sourceStates)) {
-        sourceMembers.push(Int32Array.of(id));
-        sourceStates.push([i]);
-        grouper.addSource(sourceMembers[sourceMembers.length - 1] as Int32Array);
+    if (plan.withSelf) {
+      for (let i = 0; i < states.length; i++) {
+        const id = updaterIds[i] as number;
+        if (!interner.isLocal(id)) continue;
+        if (!grouper.isReachedByState(id, i, sourceStates)) {
+          sourceMembers.push(Int32Array.of(id));
+          sourceStates.push([i]);
+          grouper.addSource(sourceMembers[sourceMembers.length - 1] as Int32Array);
+        }
       }
     }
     const grouping = grouper.finish(interner.localFlags);
 
     const stateList = numbering.states;
-    const localState = new Uint8Array(stateList.length);
+    const isLocalState = new Uint8Array(stateList.length);
     for (let i = 0; i < stateList.length; i++) {
       const id =
         i < updaterIds.length
           ? (updaterIds[i] as number)
           : interner.intern((stateList[i] as UserPresenceState).userId);
-      localState[i] = interner.isLocal(id) ? 1 : 0;
+      isLocalState[i] = interner.isLocal(id) ? 1 : 0;
     }
     return new FanOutResult({
       interner,
       grouping,
       stateList,
       batchSize: states.length,
-      localState,
+      isLocalState,
       sourceStates,
+      unrouted: unroutedParts(defaultStates, roomsOfUsers.errors, failedRooms, members.errors),
     });
   }
 
@@ -411,15 +540,6 @@ export class PresenceRouter {
       return await this.#membership.getJoinedMembers(roomIds);
     } catch (error) {
       throw new MembershipLookupError('members', roomIds, error);
-    }
-  }
-
-  async #roomsForUsers(userIds: string[]): Promise<ReadonlyMap<string, readonly string[]>> {
-    if (userIds.length === 0) return new Map();
-    try {
-      return await this.#membership.getRoomsForUsers(userIds);
-    } catch (error) {
-      throw new MembershipLookupError('rooms', userIds, error);
     }
   }
 }

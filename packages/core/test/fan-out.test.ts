@@ -4,6 +4,8 @@ import {
   type MembershipSource,
   PresenceRouter,
   type PresenceRouterModule,
+  type SettledLookup,
+  type SettledMembershipSource,
   serverNameOf,
   type UserPresenceState,
   userPresenceState,
@@ -135,7 +137,7 @@ describe('PresenceRouter.fanOut — default routing', () => {
     expect(map.get('@u0:hs.example')).toBe(map.get('@u199:hs.example'));
   });
 
-  it('reports a failing membership source as MembershipLookupError with the cause', async () => {
+  it('routes what it can when a plain source fails, and reports the rest as unrouted', async () => {
     const broken: MembershipSource = {
       getJoinedMembers: async () => {
         throw new Error('database is down');
@@ -143,12 +145,115 @@ describe('PresenceRouter.fanOut — default routing', () => {
       getRoomsForUsers: async (userIds) => new Map(userIds.map((u) => [u, ['!r:hs.example']])),
     };
     const r = new PresenceRouter({ serverName: HS, membership: broken });
-    const error = await r.fanOut([online('@alice:hs.example')]).catch((e: unknown) => e);
+    const alice = online('@alice:hs.example');
+    const result = await r.fanOut([alice]);
+    // Alice still receives her own state; the room could not be expanded.
+    expect(result.statesFor('@alice:hs.example')).toEqual([alice]);
+    expect(result.unrouted.size).toBe(1);
+    expect([...result.unrouted.rooms]).toEqual([['!r:hs.example', [alice]]]);
+    const error = result.unrouted.errors.get('!r:hs.example');
     expect(error).toBeInstanceOf(MembershipLookupError);
     expect((error as MembershipLookupError).code).toBe('MEMBERSHIP_UNAVAILABLE');
     expect((error as MembershipLookupError).ids).toEqual(['!r:hs.example']);
     expect((error as Error).message).toMatch(/database is down/);
     expect(((error as Error).cause as Error).message).toBe('database is down');
+  });
+});
+
+describe('PresenceRouter.fanOut — failing lookups', () => {
+  const rooms = {
+    '!good:hs.example': ['@alice:hs.example', '@bob:hs.example'],
+    '!bad:hs.example': ['@erin:hs.example', '@bob:hs.example', '@carl:hs.example'],
+  };
+
+  /** A settled source whose `!bad` room and `@zed` user fail. */
+  function partlyFailing(): SettledMembershipSource & FixedMembership {
+    const fixed = new FixedMembership(rooms);
+    return Object.assign(fixed, {
+      async getJoinedMembersSettled(roomIds: readonly string[]): Promise<SettledLookup> {
+        const found = await fixed.getJoinedMembers(
+          roomIds.filter((id) => id !== '!bad:hs.example'),
+        );
+        const errors = new Map<string, Error>();
+        if (roomIds.includes('!bad:hs.example')) errors.set('!bad:hs.example', new Error('hangs'));
+        return { found, errors };
+      },
+      async getRoomsForUsersSettled(userIds: readonly string[]): Promise<SettledLookup> {
+        const found = await fixed.getRoomsForUsers(
+          userIds.filter((id) => id !== '@zed:hs.example'),
+        );
+        const errors = new Map<string, Error>();
+        if (userIds.includes('@zed:hs.example')) errors.set('@zed:hs.example', new Error('slow'));
+        return { found, errors };
+      },
+    });
+  }
+
+  it('delivers the healthy rooms of a batch and lists the failed room with its states', async () => {
+    const r = new PresenceRouter({ serverName: HS, membership: partlyFailing() });
+    const alice = online('@alice:hs.example');
+    const erin = online('@erin:hs.example');
+    const result = await r.fanOut([alice, erin]);
+    expect(result.statesFor('@bob:hs.example')).toEqual([alice]);
+    expect(result.statesFor('@erin:hs.example')).toEqual([erin]);
+    expect(result.statesFor('@carl:hs.example')).toEqual([]);
+    expect([...result.unrouted.rooms]).toEqual([['!bad:hs.example', [erin]]]);
+    expect(result.unrouted.users.size).toBe(0);
+  });
+
+  it('lists a user whose rooms failed; its module destinations and itself still get it', async () => {
+    const r = new PresenceRouter({
+      serverName: HS,
+      membership: partlyFailing(),
+      modules: [
+        {
+          getUsersForStates: (states) => ({ '@auditor:hs.example': states }),
+          getInterestedUsers: () => [],
+        },
+      ],
+    });
+    const zed = online('@zed:hs.example');
+    const result = await r.fanOut([zed]);
+    expect(result.statesFor('@auditor:hs.example')).toEqual([zed]);
+    expect(result.statesFor('@zed:hs.example')).toEqual([zed]);
+    expect([...result.unrouted.users]).toEqual([['@zed:hs.example', zed]]);
+    expect(result.unrouted.errors.get('@zed:hs.example')?.message).toBe('slow');
+  });
+
+  it('does not look up keys the caller marks as failing', async () => {
+    const membership = partlyFailing();
+    const r = new PresenceRouter({ serverName: HS, membership });
+    const alice = online('@alice:hs.example');
+    const result = await r.fanOut([alice], { knownFailing: new Set(['!good:hs.example']) });
+    expect(membership.calls.members).toEqual([]);
+    expect([...result.unrouted.rooms]).toEqual([['!good:hs.example', [alice]]]);
+    expect(result.statesFor('@alice:hs.example')).toEqual([alice]);
+    expect(result.statesFor('@bob:hs.example')).toEqual([]);
+  });
+
+  it('fanOutRetry routes the unrouted parts only, with the states it is given', async () => {
+    const r = new PresenceRouter({
+      serverName: HS,
+      membership: new FixedMembership(rooms),
+      modules: [
+        {
+          getUsersForStates: (states) => ({ '@auditor:hs.example': states }),
+          getInterestedUsers: () => [],
+        },
+      ],
+    });
+    const erin = online('@erin:hs.example');
+    const zed = userPresenceState('@alice:hs.example', { state: 'unavailable' });
+    const result = await r.fanOutRetry({
+      users: [zed],
+      rooms: new Map([['!bad:hs.example', [erin]]]),
+    });
+    // No module, no self delivery: only the rooms.
+    expect(result.statesFor('@auditor:hs.example')).toEqual([]);
+    expect(result.statesFor('@carl:hs.example')).toEqual([erin]);
+    expect(result.statesFor('@bob:hs.example')).toEqual([zed, erin]);
+    expect(result.statesFor('@alice:hs.example')).toEqual([zed]);
+    expect(result.unrouted.size).toBe(0);
   });
 });
 

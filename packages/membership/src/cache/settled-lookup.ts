@@ -2,8 +2,8 @@
  * Per-room (and per-user) failure reporting for batched membership lookups. Core's
  * `MembershipSource` answers a whole batch or fails it; a source that talks to a remote
  * server can fail for one room and succeed for the others. Such a source also implements
- * {@link SettledMembershipSource}: its `*Settled` methods answer every key that worked and
- * list the others in `errors`. The cache uses this to serve stale entries for the failing
+ * core's {@link SettledMembershipSource} (declared in core, re-exported here): its
+ * `*Settled` methods answer every key that worked and list the others in `errors`. The cache uses this to serve stale entries for the failing
  * rooms only, and to keep routing the other rooms.
  *
  * The plain `MembershipSource` methods of these sources follow a {@link PartialFailurePolicy}:
@@ -20,43 +20,18 @@
  * ```
  * @module
  */
-import type { MembershipSource } from '@presence-router/core';
+import {
+  isSettledMembershipSource,
+  type SettledLookup,
+  type SettledMembershipSource,
+} from '@presence-router/core';
 import { MembershipError } from '../errors.ts';
 
-/** The answer of a batched lookup that may fail for some keys only. */
-export interface SettledLookup<E extends Error = Error> {
-  /** Room -> joined members (or user -> rooms) for every key that was answered. */
-  readonly found: ReadonlyMap<string, readonly string[]>;
-  /**
-   * Keys whose lookup failed, with the reason: a `MembershipError` naming the key from the
-   * adapters of this package; whatever a wrapped source threw, passed through by the cache.
-   */
-  readonly errors: ReadonlyMap<string, E>;
-}
-
-/**
- * A `MembershipSource` that can report failures per key. The `*Settled` methods reject only
- * for failures of the whole batch (invalid IDs, rejected credentials, closed source).
- */
-export interface SettledMembershipSource extends MembershipSource {
-  /** Like `getJoinedMembers`, with failed rooms in `errors` instead of a rejection. */
-  getJoinedMembersSettled(roomIds: readonly string[]): Promise<SettledLookup>;
-  /** Like `getRoomsForUsers`, with failed users in `errors` instead of a rejection. */
-  getRoomsForUsersSettled(userIds: readonly string[]): Promise<SettledLookup>;
-}
+export type { SettledLookup, SettledMembershipSource };
+export { isSettledMembershipSource };
 
 /** What to do with keys that failed when answering a plain `MembershipSource` call. */
 export type PartialFailurePolicy = 'reject' | 'omit';
-
-/** Whether `source` implements {@link SettledMembershipSource}. */
-export function isSettledMembershipSource(source: unknown): source is SettledMembershipSource {
-  if (typeof source !== 'object' || source === null) return false;
-  const candidate = source as Partial<SettledMembershipSource>;
-  return (
-    typeof candidate.getJoinedMembersSettled === 'function' &&
-    typeof candidate.getRoomsForUsersSettled === 'function'
-  );
-}
 
 /** Checks a {@link PartialFailurePolicy} option; throws `INVALID_OPTIONS`. */
 export function partialFailurePolicy(value: unknown): PartialFailurePolicy {
