@@ -19,6 +19,11 @@ export type MembershipErrorCode =
   | 'INVALID_ID'
   /** The database could not be opened or queried. */
   | 'DATABASE_ERROR'
+  /**
+   * The SQLite database file is missing, truncated or unreadable (deleted or replaced under
+   * the running adapter); lookups fail with this until the file is readable again.
+   */
+  | 'DATABASE_UNAVAILABLE'
   /** The database does not have Synapse's schema (a table or column is missing). */
   | 'SCHEMA_MISMATCH'
   /** The homeserver rejected the credentials (HTTP 401). */
@@ -29,7 +34,11 @@ export type MembershipErrorCode =
   | 'SERVER_ERROR'
   /** A network error or timeout after the retries. */
   | 'NETWORK_ERROR'
-  /** A request took longer than its timeout. */
+  /**
+   * A request, query or lookup took longer than its timeout: an HTTP attempt (`timeoutMs`),
+   * one room's or user's lookup with its retries (`lookupTimeoutMs`), a database query
+   * (`queryTimeoutMs`), or a call wrapped by `withLookupDeadline`.
+   */
   | 'TIMEOUT'
   /** A response body was not what the API documents, or too large. */
   | 'MALFORMED_RESPONSE'

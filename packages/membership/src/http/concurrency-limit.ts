@@ -37,13 +37,14 @@ export class ConcurrencyLimit {
     return this.#waiting.length;
   }
 
-  /** Runs `task` as soon as a slot is free; resolves or rejects as the task does. */
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.#active >= this.max) {
-      await new Promise<void>((resolve) => {
-        this.#waiting.push(resolve);
-      });
-    } else this.#active++;
+  /**
+   * Runs `task` as soon as a slot is free; resolves or rejects as the task does. When
+   * `signal` aborts while the task is still waiting for a slot, it leaves the queue and the
+   * call rejects with the signal's reason (a task already running is not affected).
+   */
+  async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (this.#active >= this.max) await this.#waitForSlot(signal);
+    else this.#active++;
     try {
       return await task();
     } finally {
@@ -52,5 +53,23 @@ export class ConcurrencyLimit {
       if (next !== undefined) next();
       else this.#active--;
     }
+  }
+
+  /** Queues for a slot handed over by a finishing task; leaves the queue when `signal` aborts. */
+  #waitForSlot(signal: AbortSignal | undefined): Promise<void> {
+    signal?.throwIfAborted();
+    return new Promise<void>((resolve, reject) => {
+      const granted = (): void => {
+        signal?.removeEventListener('abort', aborted);
+        resolve();
+      };
+      const aborted = (): void => {
+        const index = this.#waiting.indexOf(granted);
+        if (index >= 0) this.#waiting.splice(index, 1);
+        reject(signal?.reason);
+      };
+      this.#waiting.push(granted);
+      signal?.addEventListener('abort', aborted, { once: true });
+    });
   }
 }

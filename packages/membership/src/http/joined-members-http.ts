@@ -23,7 +23,9 @@
  * `/joined_rooms` and refreshes the members of all of them (complete from that user's view,
  * one request per room: pair it with `CachedMembership`).
  *
- * Failures are per room: one room failing does not fail the others. The `*Settled` methods
+ * Failures are per room: one room failing does not fail the others. A room (or user) that
+ * does not answer within `lookupTimeoutMs` (default 5 s, retries and waits included) fails
+ * with `TIMEOUT`; the other rooms of the batch are answered as soon as they are. The `*Settled` methods
  * return the failures beside the answers; the plain methods follow `onPartialFailure`
  * (`'reject'` by default: the batch rejects with one `MembershipError` listing the failed
  * rooms; `'omit'`: failed rooms are left out after `onError` was told). Rejected credentials
@@ -41,7 +43,8 @@
  *   auth: { type: 'admin', accessToken: process.env.SYNAPSE_ADMIN_TOKEN! },
  *   serverName: 'example.org',
  *   concurrency: 8,
- *   timeoutMs: 10_000,
+ *   timeoutMs: 2_000, // per attempt
+ *   lookupTimeoutMs: 5_000, // per room or user, retries and waits included (the default)
  *   retry: { maxAttempts: 4, baseDelayMs: 250, maxDelayMs: 5_000 },
  * });
  * const members = await membership.getJoinedMembers(['!room:example.org']);

@@ -2,8 +2,9 @@
  * `MatrixHttpClient`: GET requests to a Matrix homeserver with everything a long-running
  * adapter needs: a limit on requests in flight, a timeout per attempt (headers and body), a
  * response size limit, retries of 5xx and network errors with capped exponential backoff
- * and jitter, 429 answers honoured (`Retry-After`, then `retry_after_ms`, capped), and a
- * clear `UNAUTHORIZED` error for rejected credentials. Other 4xx answers are returned to the
+ * and jitter, 429 answers honoured (`Retry-After`, then `retry_after_ms`, capped), a total
+ * deadline per request with its retries and waits (`lookupTimeoutMs`), and a clear
+ * `UNAUTHORIZED` error for rejected credentials. Other 4xx answers are returned to the
  * caller, which knows what they mean for its endpoint.
  *
  * @example
@@ -17,6 +18,7 @@
  */
 import { MembershipError, type MembershipErrorCode } from '../errors.ts';
 import { ConcurrencyLimit } from './concurrency-limit.ts';
+import { LookupDeadlineClock } from './lookup-deadline-clock.ts';
 import { readBodyWithLimit } from './response-body.ts';
 import {
   backoffDelay,
@@ -36,8 +38,19 @@ export interface MatrixHttpClientOptions {
   readonly query?: Readonly<Record<string, string>>;
   /** Requests in flight at most. Default 8. */
   readonly concurrency?: number;
-  /** Timeout of one attempt, from sending to the last body byte. Default 30 s. */
+  /**
+   * Timeout of one attempt, from sending to the last body byte. Default 30 s; never longer
+   * than what is left of {@link lookupTimeoutMs}.
+   */
   readonly timeoutMs?: number;
+  /**
+   * Total time of one request (one room's or one user's lookup) with all its attempts,
+   * backoff waits, 429 waits and waits for a free slot between attempts; past it the request
+   * fails with `TIMEOUT`. The clock starts with the first attempt: the wait for a first slot
+   * (see {@link concurrency}) does not count, so that a big batch does not fail its own tail.
+   * A positive integer, or `Infinity` for no deadline. Default 5000 ms.
+   */
+  readonly lookupTimeoutMs?: number;
   /** Bodies longer than this are not read further: `MALFORMED_RESPONSE`. Default 64 MiB. */
   readonly maxResponseBytes?: number;
   /** Retry settings; see {@link RetryOptions}. */
@@ -81,7 +94,29 @@ type AttemptOutcome =
       readonly cause?: unknown;
       /** The wait the server asked for (429), when it did. */
       readonly waitMs?: number;
+      /** The attempt was cut short by the lookup deadline (not by its own timeout). */
+      readonly deadlineReached?: boolean;
     };
+
+type RetryOutcome = Extract<AttemptOutcome, { kind: 'retry' }>;
+
+/** Default of {@link MatrixHttpClientOptions.lookupTimeoutMs}. */
+export const DEFAULT_LOOKUP_TIMEOUT_MS = 5_000;
+
+/** The longest delay `setTimeout` takes (about 24.8 days). */
+const MAX_TIMER_MS = 2_147_483_647;
+
+function lookupTimeout(value: unknown): number {
+  if (value === Number.POSITIVE_INFINITY) return value;
+  const ms = positiveInteger('lookupTimeoutMs', value, DEFAULT_LOOKUP_TIMEOUT_MS);
+  if (ms > MAX_TIMER_MS) {
+    throw new MembershipError(
+      'INVALID_OPTIONS',
+      `lookupTimeoutMs must be at most ${MAX_TIMER_MS} (or Infinity), got ${ms}`,
+    );
+  }
+  return ms;
+}
 
 function positiveInteger(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
@@ -129,10 +164,13 @@ export class MatrixHttpClient {
   readonly #query: Readonly<Record<string, string>>;
   readonly #limit: ConcurrencyLimit;
   readonly #timeoutMs: number;
+  readonly #lookupTimeoutMs: number;
   readonly #maxResponseBytes: number;
   readonly #retry: RetryPolicy;
   readonly #fetch: typeof fetch;
   readonly #closing = new AbortController();
+  /** The deadlines of requests running now, cancelled by {@link close}. */
+  readonly #clocks = new Set<LookupDeadlineClock>();
 
   constructor(options: MatrixHttpClientOptions) {
     if (typeof options !== 'object' || options === null) {
@@ -168,6 +206,7 @@ export class MatrixHttpClient {
     this.#query = { ...(options.query ?? {}) };
     this.#limit = new ConcurrencyLimit(positiveInteger('concurrency', options.concurrency, 8));
     this.#timeoutMs = positiveInteger('timeoutMs', options.timeoutMs, 30_000);
+    this.#lookupTimeoutMs = lookupTimeout(options.lookupTimeoutMs);
     this.#maxResponseBytes = positiveInteger(
       'maxResponseBytes',
       options.maxResponseBytes,
@@ -194,37 +233,102 @@ export class MatrixHttpClient {
   /** Aborts requests in flight and backoff waits; later requests fail with `CLOSED`. */
   close(): void {
     this.#closing.abort();
+    for (const clock of this.#clocks) clock.cancel();
   }
 
   /**
    * GETs `path` (relative to the base URL, already URL-encoded). Resolves with 2xx answers
    * (JSON body parsed) and 4xx answers other than 401/429; throws `MembershipError`:
    * `UNAUTHORIZED` (401), `RATE_LIMITED` / `SERVER_ERROR` / `TIMEOUT` / `NETWORK_ERROR` once
-   * the retries are used up, `MALFORMED_RESPONSE` for a 2xx body that is not JSON or is too
-   * large, `CLOSED` after {@link close}.
+   * the retries are used up, `TIMEOUT` when the lookup deadline (`lookupTimeoutMs`) passes or
+   * the next wait would pass it, `MALFORMED_RESPONSE` for a 2xx body that is not JSON or is
+   * too large, `CLOSED` after {@link close}.
    */
   async get(path: string, subject: RequestSubject): Promise<MatrixResponse> {
     const url = new URL(path.replace(/^\/+/, ''), this.baseUrl);
     for (const [key, value] of Object.entries(this.#query)) url.searchParams.set(key, value);
+    this.#throwIfClosed(subject);
+    const clock = new LookupDeadlineClock(this.#lookupTimeoutMs);
+    this.#clocks.add(clock);
+    try {
+      return await this.#attempts(url, subject, clock);
+    } finally {
+      clock.dispose();
+      this.#clocks.delete(clock);
+    }
+  }
+
+  /** The retry loop of {@link get}, within `clock`'s deadline. */
+  async #attempts(
+    url: URL,
+    subject: RequestSubject,
+    clock: LookupDeadlineClock,
+  ): Promise<MatrixResponse> {
     const policy = this.#retry;
+    let last: RetryOutcome | undefined;
     for (let attempt = 1; ; attempt++) {
       this.#throwIfClosed(subject);
-      const outcome = await this.#limit.run(() => this.#attempt(url, subject));
+      let outcome: AttemptOutcome;
+      try {
+        outcome = await this.#limit.run(() => {
+          clock.start();
+          return this.#attempt(url, subject, clock);
+        }, clock.signal);
+      } catch (error) {
+        // Only a wait for a slot is aborted: by close(), or by the deadline after attempt 1.
+        this.#throwIfClosed(subject);
+        if (last !== undefined && clock.expired)
+          throw this.#deadlineError(subject, attempt - 1, last);
+        throw error;
+      }
       if (outcome.kind === 'answer') return { ...outcome.response, attempts: attempt };
+      last = outcome;
+      if (outcome.deadlineReached === true || clock.expired) {
+        throw this.#deadlineError(subject, attempt, outcome);
+      }
       if (attempt >= policy.maxAttempts) {
         throw new MembershipError(
           outcome.code,
           `GET ${subject.description} failed after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${outcome.detail}`,
-          {
-            ...(subject.roomId !== undefined ? { roomId: subject.roomId } : {}),
-            ...(outcome.status !== undefined ? { status: outcome.status } : {}),
-            ...(outcome.errcode !== undefined ? { errcode: outcome.errcode } : {}),
-            cause: outcome.cause,
-          },
+          { ...this.#errorData(subject, outcome), cause: outcome.cause },
         );
       }
-      await pause(outcome.waitMs ?? backoffDelay(policy, attempt + 1), this.#closing.signal);
+      const waitMs = outcome.waitMs ?? backoffDelay(policy, attempt + 1);
+      if (waitMs >= clock.remaining()) throw this.#deadlineError(subject, attempt, outcome, waitMs);
+      await pause(waitMs, clock.signal);
+      this.#throwIfClosed(subject);
+      if (clock.expired) throw this.#deadlineError(subject, attempt, outcome);
     }
+  }
+
+  /** The `TIMEOUT` of a request stopped by its lookup deadline; `waitMs`: the wait that would pass it. */
+  #deadlineError(
+    subject: RequestSubject,
+    attempts: number,
+    last: RetryOutcome,
+    waitMs?: number,
+  ): MembershipError {
+    const tries = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
+    const why =
+      waitMs === undefined
+        ? `gave up after ${tries}; last: ${last.detail}`
+        : `gave up after ${tries}, as the ${last.waitMs !== undefined ? 'wait the homeserver asked for' : 'backoff'} (${Math.round(waitMs)} ms) would pass it; last: ${last.detail}`;
+    return new MembershipError(
+      'TIMEOUT',
+      `GET ${subject.description}: no answer within the lookup deadline of ${this.#lookupTimeoutMs} ms (lookupTimeoutMs); ${why}`,
+      { ...this.#errorData(subject, last), cause: last.cause },
+    );
+  }
+
+  #errorData(
+    subject: RequestSubject,
+    outcome: RetryOutcome,
+  ): { roomId?: string; status?: number; errcode?: string } {
+    return {
+      ...(subject.roomId !== undefined ? { roomId: subject.roomId } : {}),
+      ...(outcome.status !== undefined ? { status: outcome.status } : {}),
+      ...(outcome.errcode !== undefined ? { errcode: outcome.errcode } : {}),
+    };
   }
 
   #throwIfClosed(subject: RequestSubject): void {
@@ -237,17 +341,35 @@ export class MatrixHttpClient {
     }
   }
 
-  async #attempt(url: URL, subject: RequestSubject): Promise<AttemptOutcome> {
+  async #attempt(
+    url: URL,
+    subject: RequestSubject,
+    clock: LookupDeadlineClock,
+  ): Promise<AttemptOutcome> {
     this.#throwIfClosed(subject);
+    const remaining = clock.remaining();
+    if (remaining === 0) {
+      return {
+        kind: 'retry',
+        code: 'TIMEOUT',
+        detail: 'the deadline passed before the attempt could start',
+        deadlineReached: true,
+      };
+    }
+    // The attempt's own timeout, cut to what is left of the lookup's deadline.
+    const cappedByDeadline = remaining < this.#timeoutMs;
     // One controller per attempt, aborted by its timeout or by close(); the listener on the
     // closing signal is removed afterwards so that long-lived adapters do not pile them up.
     const attemptAbort = new AbortController();
     const { signal } = attemptAbort;
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      attemptAbort.abort();
-    }, this.#timeoutMs);
+    const timer = setTimeout(
+      () => {
+        timedOut = true;
+        attemptAbort.abort();
+      },
+      cappedByDeadline ? remaining : this.#timeoutMs,
+    );
     const onClose = (): void => attemptAbort.abort();
     this.#closing.signal.addEventListener('abort', onClose, { once: true });
     const roomData = subject.roomId !== undefined ? { roomId: subject.roomId } : {};
@@ -321,8 +443,11 @@ export class MatrixHttpClient {
         return {
           kind: 'retry',
           code: 'TIMEOUT',
-          detail: `no complete answer within ${this.#timeoutMs} ms (timeoutMs)`,
+          detail: cappedByDeadline
+            ? 'no complete answer before the deadline'
+            : `no complete answer within ${this.#timeoutMs} ms (timeoutMs)`,
           cause,
+          ...(cappedByDeadline ? { deadlineReached: true } : {}),
         };
       }
       const reason = cause instanceof Error ? (cause.cause ?? cause) : cause;
