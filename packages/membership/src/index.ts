@@ -49,6 +49,8 @@ export type {
   MembershipChangeListener,
 } from './in-memory-membership.ts';
 export { InMemoryMembership } from './in-memory-membership.ts';
+export type { LookupDeadlineOptions } from './lookup-deadline.ts';
+export { withLookupDeadline } from './lookup-deadline.ts';
 export type { Membership, RoomStatus, RoomStatusKind, RoomStatusSource } from './room-status.ts';
 export {
   checkRoomId,
