@@ -2,6 +2,12 @@
  * The PostgreSQL side of {@link SqlDriver}, over a pooled `pg.Pool`. A list of IDs is one
  * parameter (`= ANY($1::text[])`): one round trip per call, however many IDs.
  *
+ * Every query is bounded by `queryTimeoutMs` (default 5 s), so a stuck query (a lock held by
+ * someone else, an overloaded or unreachable server) fails with `MembershipError('TIMEOUT')`
+ * instead of hanging: `pg`'s client-side `query_timeout` on every query; on a pool the driver
+ * creates, also the server-side `statement_timeout` (the server stops the work) and the
+ * pool's `connectionTimeoutMillis` (waiting for a connection).
+ *
  * @example
  * ```ts
  * const driver = openPostgresDriver({ connectionString: 'postgresql://synapse_ro@127.0.0.1/synapse' });
@@ -10,6 +16,7 @@
  */
 import pg from 'pg';
 import { MembershipError } from '../errors.ts';
+import { queryTimeout, timeoutError } from './query-timeout.ts';
 import type { SqlDriver, SqlParam } from './sql-driver.ts';
 import { IN_LIST, toMembershipError } from './sql-driver.ts';
 
@@ -21,6 +28,11 @@ export interface PostgresDriverOptions {
   readonly maxConnections?: number;
   /** A pool to use instead; the caller keeps ownership (not ended on close). */
   readonly pool?: pg.Pool;
+  /**
+   * How long one query may take: a positive integer of ms, or `Infinity` for no limit.
+   * Default 5000. See the module docs for what it sets.
+   */
+  readonly queryTimeoutMs?: number;
 }
 
 /** Rewrites `?` placeholders as `$1`, `$2`, ... (our queries hold no `?` in literals). */
@@ -33,11 +45,13 @@ class PostgresDriver implements SqlDriver {
   readonly dialect = 'postgres' as const;
   readonly #pool: pg.Pool;
   readonly #owned: boolean;
+  readonly #timeoutMs: number;
   #closed = false;
 
-  constructor(pool: pg.Pool, owned: boolean) {
+  constructor(pool: pg.Pool, owned: boolean, timeoutMs: number) {
     this.#pool = pool;
     this.#owned = owned;
+    this.#timeoutMs = timeoutMs;
   }
 
   async select<Row>(sql: string, params: readonly SqlParam[] = []): Promise<Row[]> {
@@ -59,18 +73,25 @@ class PostgresDriver implements SqlDriver {
   async #query<Row>(text: string, values: unknown[]): Promise<Row[]> {
     if (this.#closed)
       throw new MembershipError('CLOSED', 'The PostgreSQL membership source is closed');
+    const config: pg.QueryConfig & { query_timeout?: number } = { text, values };
+    if (Number.isFinite(this.#timeoutMs)) config.query_timeout = this.#timeoutMs;
     try {
-      const result = await this.#pool.query(text, values);
+      const result = await this.#pool.query(config);
       return result.rows as Row[];
     } catch (error) {
-      throw toMembershipError(error, 'postgres', 'A PostgreSQL membership query failed');
+      const action = 'A PostgreSQL membership query failed';
+      throw (
+        timeoutError(error, 'postgres', this.#timeoutMs, action) ??
+        toMembershipError(error, 'postgres', action)
+      );
     }
   }
 }
 
 /** Opens a PostgreSQL {@link SqlDriver}. Throws `MembershipError('INVALID_OPTIONS')` on bad options. */
 export function openPostgresDriver(options: PostgresDriverOptions): SqlDriver {
-  if (options.pool !== undefined) return new PostgresDriver(options.pool, false);
+  const timeoutMs = queryTimeout(options.queryTimeoutMs);
+  if (options.pool !== undefined) return new PostgresDriver(options.pool, false, timeoutMs);
   const url = options.connectionString;
   if (typeof url !== 'string' || !/^postgres(ql)?:\/\//.test(url)) {
     throw new MembershipError(
@@ -85,8 +106,11 @@ export function openPostgresDriver(options: PostgresDriverOptions): SqlDriver {
       `maxConnections must be a positive integer, got ${String(max)}`,
     );
   }
-  const pool = new pg.Pool({ connectionString: url, max });
+  const limits = Number.isFinite(timeoutMs)
+    ? { statement_timeout: timeoutMs, query_timeout: timeoutMs, connectionTimeoutMillis: timeoutMs }
+    : {};
+  const pool = new pg.Pool({ connectionString: url, max, ...limits });
   // An idle client's error (server restart) must not crash the process; the next query reports it.
   pool.on('error', () => {});
-  return new PostgresDriver(pool, true);
+  return new PostgresDriver(pool, true, timeoutMs);
 }

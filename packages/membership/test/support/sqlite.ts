@@ -1,9 +1,12 @@
-/** Test support: a throwaway SQLite file with Synapse's schema, removed afterwards. */
+/**
+ * Test support: a throwaway SQLite file with Synapse's schema, removed afterwards, and
+ * stand-alone Synapse database files (to replace a database under a running adapter).
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { createSynapseSchema } from '../../src/synapse-fixture-writer.ts';
+import { createSynapseSchema, SynapseFixtureWriter } from '../../src/synapse-fixture-writer.ts';
 
 /** A writable database (for the fixture writer) at `path`; the adapter opens `path` read-only. */
 export interface TestSqliteFile {
@@ -28,4 +31,23 @@ export async function createTestSqliteFile(): Promise<TestSqliteFile> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Writes a complete Synapse-schema SQLite file at `path` (rollback journal, not WAL, so the
+ * file stands alone) with what `build` writes, and closes it: a database prepared the way an
+ * operator would prepare a replacement.
+ */
+export async function writeSynapseSqliteFile(
+  path: string,
+  serverName: string,
+  build: (writer: SynapseFixtureWriter) => Promise<void>,
+): Promise<void> {
+  const db = new Database(path);
+  try {
+    await createSynapseSchema(db);
+    await build(new SynapseFixtureWriter(db, { serverName }));
+  } finally {
+    db.close();
+  }
 }
