@@ -16,6 +16,11 @@
  * Answers are new arrays on every call; wrap the source in the membership cache when array
  * identity matters.
  *
+ * Faults: every query is bounded by `queryTimeoutMs` (default 5 s; `TIMEOUT`). A SQLite file
+ * replaced, truncated or deleted under the adapter is noticed by `driver.checkFile()`, which
+ * the `DeltaStreamPoller` calls on every poll: the file is reopened, and while none is
+ * readable lookups fail with `DATABASE_UNAVAILABLE` (see `sql/sqlite-driver.ts`).
+ *
  * @example
  * ```ts
  * import { SynapseSqlMembership } from '@presence-router/membership';
@@ -53,6 +58,14 @@ export interface SynapseSqlOptions {
   readonly sqliteChunkSize?: number;
   /** PostgreSQL URL only: pool size (default 4). */
   readonly maxConnections?: number;
+  /**
+   * How long one query may take before it fails with `MembershipError('TIMEOUT')`: a
+   * positive integer of ms, or `Infinity` for no limit. Default 5000. PostgreSQL: `pg`'s
+   * client-side `query_timeout` on every query; with `postgresUrl` also the server-side
+   * `statement_timeout` and the wait for a pooled connection. SQLite path: the busy timeout
+   * (how long a query waits for a writer's lock).
+   */
+  readonly queryTimeoutMs?: number;
 }
 
 interface MemberRow {
@@ -87,12 +100,14 @@ function openDriver(options: SynapseSqlOptions): SqlDriver {
       path: options.sqlitePath,
       database: options.sqliteDatabase,
       chunkSize: options.sqliteChunkSize,
+      queryTimeoutMs: options.queryTimeoutMs,
     });
   }
   return openPostgresDriver({
     connectionString: options.postgresUrl,
     pool: options.postgresPool,
     maxConnections: options.maxConnections,
+    queryTimeoutMs: options.queryTimeoutMs,
   });
 }
 

@@ -3,17 +3,33 @@
  * opened read-only; lists are queried in chunks of `IN (?, ?, ...)` below SQLite's variable
  * limit (32766 since SQLite 3.32; the default chunk of 900 also fits the old limit of 999).
  *
+ * A database opened from a path is watched by {@link SqlDriver.checkFile} (the delta-stream
+ * poller calls it on every poll): one `stat` of the path (device, inode, size). When the
+ * file was replaced (another inode at the path), truncated (smaller than before) or deleted,
+ * the old handle is closed, so the driver never keeps reading a deleted or stale file, and
+ * the file at the path is opened again read-only. While no readable database is there
+ * (missing, empty, not a database), queries fail with `MembershipError('DATABASE_UNAVAILABLE')`;
+ * each later check tries again once the file is back or has changed.
+ *
  * @example
  * ```ts
  * const driver = openSqliteDriver({ path: '/var/lib/synapse/homeserver.db' });
+ * const change = driver.checkFile?.(); // undefined, or { kind: 'replaced', reopened: true, message, ... }
  * ```
  * @module
  */
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { MembershipError } from '../errors.ts';
-import type { SqlDriver, SqlParam } from './sql-driver.ts';
+import { MAX_QUERY_TIMEOUT_MS, queryTimeout, timeoutError } from './query-timeout.ts';
+import type { DatabaseFileChange, SqlDriver, SqlParam } from './sql-driver.ts';
 import { IN_LIST, toMembershipError } from './sql-driver.ts';
+import {
+  type FileChangeKind,
+  type FileIdentity,
+  fileChangeKind,
+  statDatabaseFile,
+} from './sqlite-file-identity.ts';
 
 /** The largest chunk allowed: SQLite's default variable limit since 3.32. */
 export const SQLITE_MAX_CHUNK = 32766;
@@ -28,20 +44,83 @@ export interface SqliteDriverOptions {
   readonly database?: Database.Database;
   /** IDs per `IN (...)` list; default {@link SQLITE_DEFAULT_CHUNK}. */
   readonly chunkSize?: number;
+  /**
+   * Path only: how long a query waits for a writer's lock (SQLite's busy timeout) before it
+   * fails with `MembershipError('TIMEOUT')`. Default 5000 ms.
+   */
+  readonly queryTimeoutMs?: number;
+}
+
+/** Where an owned database comes from, to open it again. */
+interface DatabaseFile {
+  readonly path: string;
+  readonly timeoutMs: number;
+}
+
+const QUERY_FAILED = 'A SQLite membership query failed';
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Opens `file` read-only and checks that it holds a schema; throws what went wrong. */
+function openReadOnly(file: DatabaseFile): Database.Database {
+  const db = new Database(file.path, {
+    readonly: true,
+    fileMustExist: true,
+    timeout: Math.min(file.timeoutMs, MAX_QUERY_TIMEOUT_MS),
+  });
+  try {
+    const { n } = db.prepare('SELECT COUNT(*) AS n FROM sqlite_master').get() as { n: number };
+    if (n === 0) throw new Error('the file holds no tables (empty or truncated)');
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}
+
+/** The first half of a change's log line: what happened to the file. */
+function whatHappened(
+  kind: FileChangeKind,
+  path: string,
+  before: FileIdentity | undefined,
+  now: FileIdentity | undefined,
+): string {
+  const name = `The SQLite database ${JSON.stringify(path)}`;
+  switch (kind) {
+    case 'replaced':
+      return `${name} was replaced (inode ${before?.ino} -> ${now?.ino})`;
+    case 'truncated':
+      return `${name} shrank from ${before?.size} to ${now?.size} bytes`;
+    case 'deleted':
+      return `${name} was deleted or moved away`;
+    case 'back':
+      return `${name} is back`;
+    case 'modified':
+      return `${name}, unreadable until now, changed`;
+  }
 }
 
 class SqliteDriver implements SqlDriver {
   readonly dialect = 'sqlite' as const;
-  readonly #db: Database.Database;
-  readonly #owned: boolean;
+  /** Set when the driver opened the database from a path (and owns it). */
+  readonly #file: DatabaseFile | undefined;
   readonly #chunkSize: number;
   readonly #statements = new Map<string, Database.Statement>();
+  /** The open handle; `undefined` while the file is unavailable. */
+  #db: Database.Database | undefined;
+  /** The path's last `stat`. */
+  #identity: FileIdentity | undefined;
+  /** Why the database cannot be read now. */
+  #unavailable: MembershipError | undefined;
   #closed = false;
 
-  constructor(db: Database.Database, owned: boolean, chunkSize: number) {
+  constructor(db: Database.Database, chunkSize: number, file?: DatabaseFile) {
     this.#db = db;
-    this.#owned = owned;
     this.#chunkSize = chunkSize;
+    this.#file = file;
+    if (file !== undefined) this.#identity = statDatabaseFile(file.path).identity;
   }
 
   async select<Row>(sql: string, params: readonly SqlParam[] = []): Promise<Row[]> {
@@ -49,7 +128,7 @@ class SqliteDriver implements SqlDriver {
     try {
       return statement.all(...params) as Row[];
     } catch (error) {
-      throw toMembershipError(error, 'sqlite', 'A SQLite membership query failed');
+      throw this.#queryError(error);
     }
   }
 
@@ -64,7 +143,7 @@ class SqliteDriver implements SqlDriver {
       try {
         chunkRows = statement.all(...chunk) as Row[];
       } catch (error) {
-        throw toMembershipError(error, 'sqlite', 'A SQLite membership query failed');
+        throw this.#queryError(error);
       }
       for (const row of chunkRows) rows.push(row);
     }
@@ -74,16 +153,98 @@ class SqliteDriver implements SqlDriver {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#file !== undefined) this.#closeHandle();
+    else this.#statements.clear();
+  }
+
+  checkFile(): DatabaseFileChange | undefined {
+    const file = this.#file;
+    if (this.#closed || file === undefined) return undefined;
+    const { identity, problem } = statDatabaseFile(file.path);
+    const before = this.#identity;
+    const kind = fileChangeKind(before, identity, this.#db !== undefined);
+    this.#identity = identity;
+    if (kind === undefined) return undefined;
+    const happened = whatHappened(kind, file.path, before, identity);
+    if (identity === undefined) {
+      this.#closeHandle();
+      const error = new MembershipError(
+        'DATABASE_UNAVAILABLE',
+        `${happened}${problem === undefined ? '' : ` (${problem})`}: no database to read until a readable file is back at the path`,
+      );
+      this.#unavailable = error;
+      return {
+        kind,
+        path: file.path,
+        reopened: false,
+        message: `${happened}; closed it: lookups fail with DATABASE_UNAVAILABLE until a readable database is back at the path (checked on every poll)`,
+        error,
+      };
+    }
+    const error = this.#reopen(file, happened);
+    return error === undefined
+      ? { kind, path: file.path, reopened: true, message: `${happened}; reopened it read-only` }
+      : {
+          kind,
+          path: file.path,
+          reopened: false,
+          message: `${happened} and cannot be read (${messageOf(error.cause)}); closed it: lookups fail with DATABASE_UNAVAILABLE until a readable database is at the path (checked on every poll)`,
+          error,
+        };
+  }
+
+  /** Opens the file at the path in place of the current handle; returns why it failed. */
+  #reopen(file: DatabaseFile, happened: string): MembershipError | undefined {
+    let db: Database.Database;
+    try {
+      db = openReadOnly(file);
+    } catch (cause) {
+      this.#closeHandle();
+      this.#unavailable = new MembershipError(
+        'DATABASE_UNAVAILABLE',
+        `${happened} and cannot be read: ${messageOf(cause)}`,
+        { cause },
+      );
+      return this.#unavailable;
+    }
+    this.#closeHandle();
+    this.#db = db;
+    this.#unavailable = undefined;
+    return undefined;
+  }
+
+  /** Closes the owned handle (statements first); the driver is unavailable until reopened. */
+  #closeHandle(): void {
     this.#statements.clear();
-    if (this.#owned) this.#db.close();
+    try {
+      this.#db?.close();
+    } catch {
+      // Closing a handle to a deleted or broken file must not stop the switch to the new one.
+    }
+    this.#db = undefined;
+  }
+
+  #queryError(error: unknown): MembershipError {
+    return (
+      (this.#file !== undefined
+        ? timeoutError(error, 'sqlite', this.#file.timeoutMs, QUERY_FAILED)
+        : undefined) ?? toMembershipError(error, 'sqlite', QUERY_FAILED)
+    );
   }
 
   #statement(sql: string): Database.Statement {
     if (this.#closed) throw new MembershipError('CLOSED', 'The SQLite membership source is closed');
+    const db = this.#db;
+    if (db === undefined) {
+      throw (
+        this.#unavailable ??
+        new MembershipError('DATABASE_UNAVAILABLE', 'The SQLite database is not open')
+      );
+    }
     let statement = this.#statements.get(sql);
     if (statement === undefined) {
       try {
-        statement = this.#db.prepare(sql);
+        statement = db.prepare(sql);
       } catch (error) {
         throw toMembershipError(error, 'sqlite', 'Preparing a membership query failed');
       }
@@ -104,9 +265,8 @@ export function openSqliteDriver(options: SqliteDriverOptions): SqlDriver {
       `sqlite chunkSize must be an integer from 1 to ${SQLITE_MAX_CHUNK}, got ${String(chunkSize)}`,
     );
   }
-  if (options.database !== undefined) {
-    return new SqliteDriver(options.database, false, chunkSize);
-  }
+  const timeoutMs = queryTimeout(options.queryTimeoutMs);
+  if (options.database !== undefined) return new SqliteDriver(options.database, chunkSize);
   const path = options.path;
   if (typeof path !== 'string' || path === '') {
     throw new MembershipError(
@@ -120,9 +280,14 @@ export function openSqliteDriver(options: SqliteDriverOptions): SqlDriver {
       `No SQLite database at ${JSON.stringify(path)}: point it at Synapse's homeserver.db`,
     );
   }
+  const file = { path, timeoutMs };
   try {
-    const db = new Database(path, { readonly: true, fileMustExist: true });
-    return new SqliteDriver(db, true, chunkSize);
+    const db = new Database(path, {
+      readonly: true,
+      fileMustExist: true,
+      timeout: Math.min(timeoutMs, MAX_QUERY_TIMEOUT_MS),
+    });
+    return new SqliteDriver(db, chunkSize, file);
   } catch (error) {
     throw toMembershipError(
       error,
