@@ -8,6 +8,16 @@
  * polls overlap, reports failures to `onError` and keeps polling, and `stop()` leaves no timer
  * behind (the timer is also `unref`ed, so it never keeps a process alive).
  *
+ * The database changing under it: every poll first calls the driver's `checkFile()` (SQLite
+ * opened from a path: one `stat`). When the file was replaced, truncated or deleted, a
+ * warning goes to `logger`; when the driver opened a new file, the changes in between cannot
+ * be told, so the poll reports a **reset** delta (`reset: true`, everything may have changed;
+ * `invalidateOnDelta` clears the cache) and goes on from the new file's current maximum
+ * stream ID, which may be lower or higher than before. A stream whose maximum went below the
+ * last ID read (a database restored or rewritten in place, on SQLite or PostgreSQL) is
+ * reported the same way. While the file is missing, polls fail (`DATABASE_UNAVAILABLE`, to
+ * `onError`) and the poller keeps checking.
+ *
  * Limit: with several Synapse event persisters (workers), stream IDs can become visible out of
  * order, so a row committed late below the last seen ID is missed. Pair the poller with a
  * cache TTL on such deployments; a single-process Synapse writes the stream in order.
@@ -33,7 +43,8 @@
  * ```
  * @module
  */
-import { serverNameOf } from '@presence-router/core';
+import type { Logger } from '@presence-router/core';
+import { consoleLogger, serverNameOf } from '@presence-router/core';
 import { MembershipError } from './errors.ts';
 import type { SqlDriver } from './sql/sql-driver.ts';
 import { toMembershipError } from './sql/sql-driver.ts';
@@ -53,6 +64,12 @@ export interface MembershipDelta {
   readonly localChangeRooms: ReadonlySet<string>;
   /** The highest stream ID covered; the next poll reads after it. */
   readonly upTo: number;
+  /**
+   * Everything may have changed (the database file was replaced or came back, or the stream
+   * went backwards): drop every cached answer. `rooms`, `users` and `localChangeRooms` are
+   * empty then; `upTo` is the new database's current maximum.
+   */
+  readonly reset: boolean;
 }
 
 /** Options of {@link DeltaStreamPoller}. */
@@ -63,8 +80,8 @@ export interface DeltaStreamPollerOptions {
   readonly onDelta: (delta: MembershipDelta) => void | Promise<void>;
   /**
    * Called with failures; polling goes on. Database failures are `MembershipError`s
-   * (`DATABASE_ERROR`, `SCHEMA_MISMATCH`, `CLOSED`); an error thrown by `onDelta` is passed
-   * as thrown (the changes it was given are not replayed).
+   * (`DATABASE_ERROR`, `DATABASE_UNAVAILABLE`, `TIMEOUT`, `SCHEMA_MISMATCH`, `CLOSED`); an
+   * error thrown by `onDelta` is passed as thrown (the changes it was given are not replayed).
    */
   readonly onError?: (error: Error) => void;
   /** Milliseconds between the end of one poll and the next; default 1000. */
@@ -73,6 +90,8 @@ export interface DeltaStreamPollerOptions {
   readonly serverName?: string;
   /** Start after this stream ID instead of the stream's current maximum. */
   readonly startAfter?: number;
+  /** Where warnings go (the database file replaced, deleted, back). Default: console. */
+  readonly logger?: Logger;
 }
 
 interface DeltaRow {
@@ -88,7 +107,10 @@ export class DeltaStreamPoller {
   readonly #onError: (error: Error) => void;
   readonly #intervalMs: number;
   readonly #serverName: string | undefined;
+  readonly #logger: Logger;
   #lastSeen: number | undefined;
+  /** The database was reopened: the next poll reports a reset instead of reading rows. */
+  #resetPending = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #running = false;
   /** The poll in progress; polls are chained so they never overlap. */
@@ -119,6 +141,7 @@ export class DeltaStreamPoller {
     this.#onError = options.onError ?? (() => {});
     this.#intervalMs = intervalMs;
     this.#serverName = options.serverName;
+    this.#logger = options.logger ?? consoleLogger;
     this.#lastSeen = options.startAfter;
   }
 
@@ -156,9 +179,10 @@ export class DeltaStreamPoller {
   }
 
   /**
-   * Polls now: reports the changes since the last poll to `onDelta` and returns them
-   * (`undefined` when there were none). The first read of a poller that was not started only
-   * records the stream's current maximum. Query failures reject (and go to `onError`).
+   * Polls now: checks the database file, reports the changes since the last poll to
+   * `onDelta` and returns them (`undefined` when there were none; a reset delta after the
+   * database was reopened). The first read of a poller that was not started only records the
+   * stream's current maximum. Query failures reject (and go to `onError`).
    */
   pollOnce(): Promise<MembershipDelta | undefined> {
     return this.#enqueue(() => this.#poll());
@@ -171,13 +195,38 @@ export class DeltaStreamPoller {
   }
 
   async #initialize(): Promise<void> {
+    this.#checkFile();
+    this.#lastSeen = await this.#streamEnd();
+  }
+
+  /** The stream's current maximum ID (0 when empty); failures are reported and thrown. */
+  async #streamEnd(): Promise<number> {
     let rows: { max_id: number | string | null }[];
     try {
       rows = await this.#driver.select(MAX_DELTA_STREAM_ID);
     } catch (error) {
       throw this.#report(error, 'Reading the delta stream position failed');
     }
-    this.#lastSeen = Number(rows[0]?.max_id ?? 0);
+    return Number(rows[0]?.max_id ?? 0);
+  }
+
+  /** Asks the driver whether the database file changed; logs what it did. */
+  #checkFile(): void {
+    let change: ReturnType<NonNullable<SqlDriver['checkFile']>>;
+    try {
+      change = this.#driver.checkFile?.();
+    } catch (error) {
+      this.#report(error, 'Checking the database file failed');
+      return;
+    }
+    if (change === undefined) return;
+    if (change.reopened) this.#resetPending = true;
+    this.#logger.warn(
+      change.reopened
+        ? `${change.message}; reporting a reset (every cached membership answer is dropped) and reading the delta stream from the new file's current end`
+        : change.message,
+      { path: change.path, change: change.kind, reopened: change.reopened },
+    );
   }
 
   async #poll(): Promise<MembershipDelta | undefined> {
@@ -185,13 +234,24 @@ export class DeltaStreamPoller {
       await this.#initialize();
       return undefined;
     }
+    this.#checkFile();
+    if (this.#resetPending) return this.#reset();
+    const lastSeen = this.#lastSeen;
     let rows: DeltaRow[];
     try {
-      rows = await this.#driver.select<DeltaRow>(MEMBER_DELTAS_AFTER, [this.#lastSeen]);
+      rows = await this.#driver.select<DeltaRow>(MEMBER_DELTAS_AFTER, [lastSeen]);
     } catch (error) {
       throw this.#report(error, 'Polling current_state_delta_stream failed');
     }
-    if (rows.length === 0) return undefined;
+    if (rows.length === 0) {
+      const end = await this.#streamEnd();
+      if (end >= lastSeen) return undefined;
+      this.#logger.warn(
+        `current_state_delta_stream went back from stream ID ${lastSeen} to ${end} (the database was restored or rewritten); reporting a reset (every cached membership answer is dropped) and reading on from ${end}`,
+        { lastSeen, streamEnd: end },
+      );
+      return this.#reset(end);
+    }
     const rooms = new Set<string>();
     const users = new Set<string>();
     const localChangeRooms = new Set<string>();
@@ -206,7 +266,24 @@ export class DeltaStreamPoller {
     }
     // Advance before calling back: a throwing consumer must not make us replay forever.
     this.#lastSeen = upTo;
-    const delta: MembershipDelta = { rooms, users, localChangeRooms, upTo };
+    return this.#deliver({ rooms, users, localChangeRooms, upTo, reset: false });
+  }
+
+  /** Reports "everything changed" and goes on from the stream's end (`end`, else read now). */
+  async #reset(end?: number): Promise<MembershipDelta> {
+    const upTo = end ?? (await this.#streamEnd());
+    this.#lastSeen = upTo;
+    this.#resetPending = false;
+    return this.#deliver({
+      rooms: new Set(),
+      users: new Set(),
+      localChangeRooms: new Set(),
+      upTo,
+      reset: true,
+    });
+  }
+
+  async #deliver(delta: MembershipDelta): Promise<MembershipDelta> {
     try {
       await this.#onDelta(delta);
     } catch (error) {

@@ -106,6 +106,28 @@ describe.each(backends)('DeltaStreamPoller on $name', { timeout: 60_000 }, (back
     });
   });
 
+  it('reports a reset when the stream went back (a database restored in place)', async () => {
+    await writer.joinAll(ROOM, [ALICE, BOB]);
+    const warnings: string[] = [];
+    poller = new DeltaStreamPoller({
+      driver: membership.driver,
+      serverName: HS,
+      onDelta: () => {},
+      logger: { debug() {}, info() {}, warn: (message) => warnings.push(message), error() {} },
+    });
+    await poller.start();
+    const before = poller.lastSeen as number;
+    await database.rows(`DELETE FROM current_state_delta_stream WHERE stream_id >= ${before}`);
+    const reset = await poller.pollOnce();
+    expect(reset?.reset).toBe(true);
+    expect(reset?.upTo).toBeLessThan(before);
+    expect(poller.lastSeen).toBe(reset?.upTo);
+    expect(warnings).toEqual([expect.stringMatching(/went back from stream ID \d+ to \d+/)]);
+    // From there on, changes are read again.
+    await writer.join(ROOM, '@carol:hs.example');
+    expect(summary(await poller.pollOnce())?.users).toEqual(['@carol:hs.example']);
+  });
+
   it('polls on its own timer until stopped', async () => {
     const seen: MembershipDelta[] = [];
     let resolveSeen: (delta: MembershipDelta) => void = () => {};

@@ -9,7 +9,9 @@
  *   stopped being participated in, which changes the room lists of all its members: those
  *   rooms are reloaded at once, and when participation flipped (or cannot be told), the room
  *   lists of its old and new members are invalidated too. Ordinary local joins and leaves
- *   cost one reload of the room, which the next fan-out would have done anyway.
+ *   cost one reload of the room, which the next fan-out would have done anyway. A delta with
+ *   `reset: true` (the poller reopened a replaced database file, or the stream went back)
+ *   clears the whole cache: nothing cached from before can be trusted.
  *
  * @example
  * ```ts
@@ -32,6 +34,8 @@ export interface MembershipDeltaLike {
   readonly users: Iterable<string>;
   /** Rooms where a local user's membership changed (participation may have flipped). */
   readonly localChangeRooms?: Iterable<string>;
+  /** Everything may have changed: drop every cached answer. */
+  readonly reset?: boolean;
 }
 
 /**
@@ -53,6 +57,10 @@ export function invalidateOnDelta(
   cache: CachedMembership,
 ): (delta: MembershipDeltaLike) => Promise<void> {
   return async (delta) => {
+    if (delta.reset === true) {
+      cache.clear();
+      return;
+    }
     const localRooms = [...new Set(delta.localChangeRooms ?? [])];
     const before = new Map(localRooms.map((roomId) => [roomId, cache.peekRoom(roomId)]));
     cache.invalidate({ rooms: delta.rooms, users: delta.users });
