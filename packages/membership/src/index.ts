@@ -61,7 +61,7 @@ export {
   MEMBERSHIPS,
   ROOM_STATUS_KINDS,
 } from './room-status.ts';
-export type { SqlDialect, SqlDriver, SqlParam } from './sql/sql-driver.ts';
+export type { DatabaseFileChange, SqlDialect, SqlDriver, SqlParam } from './sql/sql-driver.ts';
 export type {
   FixtureDatabase,
   MemberEventOptions,

@@ -79,7 +79,7 @@ export function timeoutError(
   const limit = `${timeoutMs} ms (queryTimeoutMs)`;
   const what = {
     query: `no answer within ${limit}; the query was given up`,
-    statement: 'the server cancelled the query at its statement_timeout',
+    statement: `the server cancelled the query at its statement_timeout (queryTimeoutMs: ${timeoutMs} ms)`,
     connect: 'no database connection became free in time (the connection timeout)',
     lock: `the database stayed locked by a writer for ${limit}`,
   }[kind];
