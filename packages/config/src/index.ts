@@ -73,6 +73,8 @@ export { importTargetOf, resolveModuleClass } from './module-resolution.ts';
 export type { ModuleSpecifier } from './module-specifier.ts';
 export { isFilePathTarget, parseModuleSpecifier } from './module-specifier.ts';
 export { ABSENT, describeExpectedType, describeValue, valueAtPath } from './value-description.ts';
+export type { YamlLimits } from './yaml-limits.ts';
+export { DEFAULT_YAML_LIMITS } from './yaml-limits.ts';
 export type {
   NearestPosition,
   ParseYamlOptions,

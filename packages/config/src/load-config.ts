@@ -36,6 +36,7 @@ import type { LoadedRoutingModule, ModuleOrigin } from './module-instantiation.t
 import type { ModuleRegistry } from './module-registry.ts';
 import { type ModuleImporter, resolveModuleClass } from './module-resolution.ts';
 import { describeValue } from './value-description.ts';
+import type { YamlLimits } from './yaml-limits.ts';
 import { parseYamlSource, type YamlSource } from './yaml-source.ts';
 import { parseWithSchema } from './zod-issues.ts';
 
@@ -54,6 +55,12 @@ export interface LoadConfigOptions {
    * from your application so package names resolve from its dependencies.
    */
   readonly importModule?: ModuleImporter | undefined;
+  /**
+   * Limits on the YAML: its size, nesting and aliases; each defaults to
+   * {@link DEFAULT_YAML_LIMITS} (512 KiB, 64 levels, 1,000 aliases expanding to at most
+   * 1 MiB of text). `loadConfigFile` reads no more of a file than `maxBytes`.
+   */
+  readonly limits?: Partial<YamlLimits> | undefined;
 }
 
 interface PendingEntry {
@@ -237,6 +244,6 @@ export async function loadConfig(
   yamlText: string,
   options: LoadConfigOptions = {},
 ): Promise<LoadedConfig> {
-  const source = parseYamlSource(yamlText, options.sourceName);
+  const source = parseYamlSource(yamlText, options.sourceName, { limits: options.limits });
   return new Loader(source, options).load();
 }

@@ -7,6 +7,11 @@
  * The source is read as YAML 1.1, like Synapse's reader (PyYAML): `yes`/`no`/`on`/`off` are
  * booleans and `<<` merge keys work.
  *
+ * Hostile input is refused early, each limit before the work it bounds ({@link YamlLimits}):
+ * the size of the text first, then the nesting while the text is parsed, then duplicate keys,
+ * aliases and their expansion in one linear pass over the nodes, before the plain values are
+ * built. A refusal takes time proportional to the text read, never to its square.
+ *
  * @example
  * ```ts
  * const source = parseYamlSource('server_name: hs.example\nmy_app:\n  port: "x"\n', 'homeserver.yaml');
@@ -15,21 +20,14 @@
  * ```
  * @module
  */
-import {
-  type Document,
-  isAlias,
-  isMap,
-  isPair,
-  isScalar,
-  isSeq,
-  LineCounter,
-  type Node,
-  type Pair,
-  parseDocument,
-  visit,
-  type YAMLError,
-} from 'yaml';
+import { type Document, isScalar, LineCounter, type Node, type YAMLError } from 'yaml';
 import { ConfigError, type ConfigPath } from './errors.ts';
+import { checkSourceSize } from './source-size.ts';
+import { composeYamlDocument } from './yaml-document.ts';
+import { resolveYamlLimits, type YamlLimits } from './yaml-limits.ts';
+import { type Located, NodeLocator, pathAtOffset } from './yaml-locate.ts';
+import { type AliasTargets, checkYamlStructure } from './yaml-structure.ts';
+import { plainValueOf } from './yaml-values.ts';
 
 /** A 1-based line and column. */
 export interface SourcePosition {
@@ -76,16 +74,17 @@ export interface ParseYamlOptions {
    * default) or reads as an empty mapping.
    */
   readonly allowEmpty?: boolean;
-}
-
-interface Located {
-  readonly node: Node | null;
-  readonly pair: Pair | undefined;
+  /** Limits on size, nesting and aliases; each defaults to {@link DEFAULT_YAML_LIMITS}. */
+  readonly limits?: Partial<YamlLimits> | undefined;
 }
 
 /**
- * Parses YAML text. Throws {@link ConfigError}: `YAML_SYNTAX` (with the parser's line and
- * column), `DUPLICATE_KEY`, `EMPTY_CONFIG`, or `INVALID_VALUE` for an unknown tag.
+ * Parses YAML text. Throws {@link ConfigError} with the path, line and column of the offending
+ * node: `YAML_TOO_LARGE`, `YAML_TOO_DEEP`, `YAML_TOO_MANY_ALIASES` (past `options.limits`),
+ * `YAML_SYNTAX` (with the parser's line and column), `DUPLICATE_KEY`, `EMPTY_CONFIG`,
+ * `INVALID_TYPE` for a mapping or list used as a key, or `INVALID_VALUE` for an unknown tag.
+ * Each limit is checked before the work it bounds, so every refusal takes time proportional
+ * to the part of the text read.
  */
 export function parseYamlSource(
   text: string,
@@ -101,12 +100,13 @@ export function parseYamlSource(
       },
     );
   }
+  const limits = resolveYamlLimits(options.limits);
+  checkSourceSize(text, limits.maxBytes, sourceName);
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, {
+  const document = composeYamlDocument(text, {
+    maxDepth: limits.maxDepth,
     lineCounter,
-    version: '1.1',
-    uniqueKeys: true,
-    prettyErrors: false,
+    sourceName,
   });
   const at = (offset: number): SourcePosition => {
     const { line, col } = lineCounter.linePos(offset);
@@ -114,85 +114,54 @@ export function parseYamlSource(
   };
 
   const firstError = document.errors[0];
-  if (firstError !== undefined) {
-    throw syntaxError(document, firstError, at, sourceName);
-  }
-  for (const warning of document.warnings) {
-    if (warning.code === 'TAG_RESOLVE_FAILED') {
-      const tag = text.slice(warning.pos[0], warning.pos[1]).trim().split(/\s/)[0] ?? '';
-      // The tagged node starts after its tag: look it up by the tag's end.
-      const path = pathAtOffset(document, warning.pos[1]);
-      throw new ConfigError(
-        'INVALID_VALUE',
-        `unknown YAML tag ${tag}: a value starting with "!" is read as a tag; if this is a room ID, quote it: '${tag}'`,
-        { path, ...at(warning.pos[0]), sourceName },
-      );
-    }
-  }
-  visit(document, {
-    Alias(_key, alias) {
-      if (alias.resolve(document) === undefined) {
-        const offset = alias.range?.[0] ?? 0;
-        throw new ConfigError(
-          'YAML_SYNTAX',
-          `alias *${alias.source} refers to no anchor &${alias.source} before it`,
-          {
-            path: pathAtOffset(document, offset),
-            ...at(offset),
-            sourceName,
-          },
-        );
-      }
-    },
-  });
+  if (firstError !== undefined) throw syntaxError(firstError, at, sourceName);
+  checkTags(document, text, at, sourceName);
+  const aliasTargets = checkYamlStructure(document, { limits, at, sourceName });
 
   if (
     document.contents === null ||
     (isScalar(document.contents) && document.contents.value === null)
   ) {
-    if (options.allowEmpty) return makeSource(document, {}, at, sourceName);
+    if (options.allowEmpty) return makeSource(document, {}, at, sourceName, aliasTargets);
     throw new ConfigError(
       'EMPTY_CONFIG',
       'the configuration is empty (nothing but comments or blank lines): expected a mapping of settings',
       { sourceName, line: 1, column: 1 },
     );
   }
-
-  let value: unknown;
-  try {
-    value = document.toJS({ maxAliasCount: 1000 });
-  } catch (cause) {
-    throw new ConfigError(
-      'YAML_SYNTAX',
-      `the YAML could not be read: ${cause instanceof Error ? cause.message : String(cause)}`,
-      { sourceName, cause },
-    );
-  }
-  return makeSource(document, value, at, sourceName);
+  const value = plainValueOf(document.contents, aliasTargets);
+  return makeSource(document, value, at, sourceName, aliasTargets);
 }
 
 function syntaxError(
-  document: Document.Parsed,
   error: YAMLError,
   at: (offset: number) => SourcePosition,
   sourceName: string | undefined,
 ): ConfigError {
-  const position = at(error.pos[0]);
   const message = error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? '';
-  if (error.code === 'DUPLICATE_KEY') {
-    const path = pathAtOffset(document, error.pos[0]);
-    const key = path[path.length - 1];
-    return new ConfigError(
-      'DUPLICATE_KEY',
-      `the key ${JSON.stringify(String(key ?? ''))} appears twice in the same mapping; keep one`,
-      { path, ...position, sourceName, cause: error },
-    );
-  }
   return new ConfigError('YAML_SYNTAX', `invalid YAML: ${message}`, {
-    ...position,
+    ...at(error.pos[0]),
     sourceName,
     cause: error,
   });
+}
+
+/** Refuses unknown tags, most often an unquoted room ID (`!room:hs` reads as a tag). */
+function checkTags(
+  document: Document.Parsed,
+  text: string,
+  at: (offset: number) => SourcePosition,
+  sourceName: string | undefined,
+): void {
+  const warning = document.warnings.find((w) => w.code === 'TAG_RESOLVE_FAILED');
+  if (warning === undefined) return;
+  const tag = text.slice(warning.pos[0], warning.pos[1]).trim().split(/\s/)[0] ?? '';
+  // The tagged node starts after its tag: look it up by the tag's end.
+  const path = pathAtOffset(document, warning.pos[1]);
+  const detail = tag.startsWith('!!')
+    ? `unsupported YAML tag ${tag}: a configuration holds plain mappings, lists and values`
+    : `unknown YAML tag ${tag}: a value starting with "!" is read as a tag; if this is a room ID, quote it: '${tag}'`;
+  throw new ConfigError('INVALID_VALUE', detail, { path, ...at(warning.pos[0]), sourceName });
 }
 
 function makeSource(
@@ -200,7 +169,9 @@ function makeSource(
   value: unknown,
   at: (offset: number) => SourcePosition,
   sourceName: string | undefined,
+  aliasTargets: AliasTargets,
 ): YamlSource {
+  const locator = new NodeLocator(document, aliasTargets);
   const positionOf = (located: Located): SourcePosition | undefined => {
     const { node, pair } = located;
     const emptyScalar =
@@ -219,11 +190,11 @@ function makeSource(
     value,
     document,
     locate(path) {
-      const located = find(document, path);
+      const located = locator.find(path);
       return located === undefined ? undefined : positionOf(located);
     },
     locateKey(path) {
-      const located = find(document, path);
+      const located = locator.find(path);
       const key = located?.pair?.key as Node | null | undefined;
       if (key?.range) return at(key.range[0]);
       return located === undefined ? undefined : positionOf(located);
@@ -242,108 +213,4 @@ function makeSource(
     },
   };
   return source;
-}
-
-/** The node at `path` (and the pair holding it, for mapping entries), following aliases. */
-function find(document: Document.Parsed, path: ConfigPath): Located | undefined {
-  let node: Node | null = document.contents;
-  let pair: Pair | undefined;
-  for (const part of path) {
-    node = resolveAlias(document, node);
-    if (isMap(node)) {
-      pair = findPair(document, node.items, String(part));
-      if (pair === undefined) return undefined;
-      node = pair.value as Node | null;
-    } else if (isSeq(node) && typeof part === 'number') {
-      if (part < 0 || part >= node.items.length) return undefined;
-      pair = undefined;
-      node = node.items[part] as Node | null;
-    } else {
-      return undefined;
-    }
-  }
-  return { node, pair };
-}
-
-/** The pair with key `key` in a mapping, including entries brought in by `<<` merge keys. */
-function findPair(
-  document: Document.Parsed,
-  items: readonly Pair[],
-  key: string,
-): Pair | undefined {
-  let merged: Pair | undefined;
-  for (const item of items) {
-    const k = item.key as Node | null;
-    const keyValue = isScalar(k) ? k.value : k;
-    if (!isMergeKey(k) && keyValue !== null && String(keyValue) === key) return item;
-    if (merged === undefined && isMergeKey(k)) {
-      const sources = resolveAlias(document, item.value as Node | null);
-      const maps = isSeq(sources) ? sources.items : [sources];
-      for (const source of maps) {
-        const map = resolveAlias(document, source as Node | null);
-        if (isMap(map)) {
-          merged = findPair(document, map.items, key);
-          if (merged) break;
-        }
-      }
-    }
-  }
-  return merged;
-}
-
-function isMergeKey(node: Node | null): boolean {
-  if (!isScalar(node)) return false;
-  return typeof node.value === 'symbol' || (node.value === '<<' && node.type === 'PLAIN');
-}
-
-function resolveAlias(document: Document.Parsed, node: Node | null): Node | null {
-  let current = node;
-  for (let hops = 0; isAlias(current) && hops < 100; hops++) {
-    current = (current.resolve(document) as Node | undefined) ?? null;
-  }
-  return current;
-}
-
-/**
- * The path of the deepest node whose source range holds `offset` (ends inclusive, so an
- * empty node at the end still counts; when two siblings touch, the later one wins).
- */
-function pathAtOffset(document: Document.Parsed, offset: number): ConfigPath {
-  const path: (string | number)[] = [];
-  let node: Node | null = document.contents;
-  for (;;) {
-    if (isMap(node)) {
-      const index = lastIndexWhere(node.items, (item) => pairHolds(item, offset));
-      const pair = node.items[index];
-      if (pair === undefined) return path;
-      const key = pair.key as Node | null;
-      path.push(isScalar(key) ? String(key.value) : String(key));
-      if (key?.range && offset < key.range[1]) return path;
-      node = pair.value as Node | null;
-    } else if (isSeq(node)) {
-      const index = lastIndexWhere(node.items, (item) => {
-        const range = (item as Node | null)?.range;
-        return range != null && offset >= range[0] && offset <= range[2];
-      });
-      if (index < 0) return path;
-      path.push(index);
-      node = node.items[index] as Node | null;
-    } else {
-      return path;
-    }
-  }
-}
-
-function lastIndexWhere<T>(items: readonly T[], test: (item: T) => boolean): number {
-  for (let i = items.length - 1; i >= 0; i--) if (test(items[i] as T)) return i;
-  return -1;
-}
-
-function pairHolds(pair: unknown, offset: number): boolean {
-  if (!isPair(pair)) return false;
-  const key = pair.key as Node | null;
-  const value = pair.value as Node | null;
-  const start = key?.range?.[0] ?? value?.range?.[0];
-  const end = value?.range?.[2] ?? key?.range?.[2];
-  return start !== undefined && end !== undefined && offset >= start && offset <= end;
 }

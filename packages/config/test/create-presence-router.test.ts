@@ -146,4 +146,23 @@ describe('loadConfigFile', () => {
       code: 'FILE_UNREADABLE',
     });
   });
+
+  it('refuses a file over limits.maxBytes where it goes past the limit, and reads it when allowed', async () => {
+    const path = join(dir, 'big.yaml');
+    // 2006 bytes ("é" is 2): with a limit of 104, reading stops after 105, inside the 51st "é".
+    writeFileSync(path, `a: "${'é'.repeat(1000)}"\n`);
+    await expect(loadConfigFile(path, { limits: { maxBytes: 104 } })).rejects.toMatchObject({
+      code: 'YAML_TOO_LARGE',
+      line: 1,
+      column: 55,
+      sourceName: path,
+    });
+    const config = await loadConfigFile(path, { limits: { maxBytes: 2006 }, logger: silentLogger });
+    expect(config.serverName).toBeUndefined();
+    await expect(loadConfigFile(path, { limits: { maxBytes: 2005 } })).rejects.toMatchObject({
+      code: 'YAML_TOO_LARGE',
+      line: 1,
+      column: 1006,
+    });
+  });
 });
