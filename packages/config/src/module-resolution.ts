@@ -24,6 +24,7 @@ import {
   isFilePathTarget,
   type ModuleSpecifier,
   parseModuleSpecifier,
+  refusedUrlScheme,
 } from './module-specifier.ts';
 
 /** Imports a module by specifier (a package name or a `file:` URL). */
@@ -120,7 +121,8 @@ function describeExports(namespace: object): string {
 
 /**
  * Resolves a `module:` specifier to a class. Throws {@link ConfigError}: `INVALID_VALUE` for a
- * specifier that names nothing; `UNKNOWN_MODULE` when neither the registry nor an import has it
+ * specifier that names nothing; `INVALID_MODULE_SPECIFIER`, before any import, for a URL other
+ * than `file:` (`data:`, `http:`, `node:`...) that the registry does not have; `UNKNOWN_MODULE` when neither the registry nor an import has it
  * (the message lists the registered names and what was tried); `MODULE_LOAD_FAILED` when the
  * import itself fails (cause attached); `MODULE_INVALID` when the export is not a class.
  */
@@ -139,6 +141,14 @@ export async function resolveModuleClass(
   const registered = options.registry?.get(specifier);
   if (registered !== undefined) {
     return { specifier, moduleClass: registered, from: 'registry' };
+  }
+
+  const scheme = refusedUrlScheme(specifier.target);
+  if (scheme !== undefined) {
+    throw makeError(
+      'INVALID_MODULE_SPECIFIER',
+      `${JSON.stringify(text)} is a ${scheme}: URL, which is never imported: module takes a package name (my_package.MyRouter, @scope/package#Export), a file path (./routers/mine.mjs, /etc/routers/router.ts#Router, file:///etc/routers/router.mjs) or a name registered in the ModuleRegistry`,
+    );
   }
 
   const names = options.registry?.names() ?? [];

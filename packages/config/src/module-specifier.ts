@@ -6,7 +6,9 @@
  *
  * A specifier whose last path segment ends in a file extension (`./routers/mine.mjs`,
  * `/abs/router.ts`) is a bare file: its default export. Both spellings of the same export
- * have the same {@link ModuleSpecifier.key}, so a registry finds either.
+ * have the same {@link ModuleSpecifier.key}, so a registry finds either. A target that is a
+ * URL other than `file:` (`data:`, `http:`, `node:`...) is never imported
+ * ({@link refusedUrlScheme}).
  *
  * @example
  * ```ts
@@ -52,6 +54,18 @@ export function isFilePathTarget(target: string): boolean {
     target.startsWith('file:') ||
     /^[A-Za-z]:[\\/]/.test(target)
   );
+}
+
+/**
+ * The scheme of a target that is a URL other than a `file:` URL (`data`, `http`, `node`...),
+ * or `undefined` for package names and file paths (a Windows drive path such as `C:\` is a
+ * path). Such targets are never imported: a `data:` URL would run code written in the
+ * configuration itself, and network or built-in modules are not routing modules.
+ */
+export function refusedUrlScheme(target: string): string | undefined {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(target)?.[1];
+  if (scheme === undefined || scheme.toLowerCase() === 'file') return undefined;
+  return /^[a-z]:[\\/]/i.test(target) ? undefined : scheme;
 }
 
 /**
