@@ -15,6 +15,7 @@ import type { PresenceExplainer } from './explain.ts';
 import type { ServerMetrics } from './metrics.ts';
 import type { PresenceService } from './presence-service.ts';
 import type { RateLimiter } from './rate-limiter.ts';
+import type { LivePageAccess } from './server-settings.ts';
 import type { SyncHandler } from './sync-handler.ts';
 
 /** Membership that the admin API may change (inline rooms). */
@@ -39,7 +40,8 @@ export interface AppContext {
   readonly knownUsers: () => readonly string[];
   readonly maxRequestBodyBytes: number;
   readonly maxSyncTimeoutMs: number;
-  readonly livePage: boolean;
+  /** Who may open the live page: `off` (404), `admin` (the admin token), `public`. */
+  readonly livePage: LivePageAccess;
   /** Aborted when the server shuts down (ends live-page streams). */
   readonly shutdownSignal: AbortSignal;
 }

@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import { InvalidIdentifierError } from '@presence-router/core';
+import { InvalidIdentifierError, MembershipLookupError } from '@presence-router/core';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AppContext } from './app-context.ts';
@@ -84,6 +84,14 @@ export function createApp(ctx: AppContext): Hono {
     if (error instanceof MatrixError) return matrixErrorResponse(error);
     if (error instanceof InvalidIdentifierError) {
       return matrixErrorResponse(new MatrixError(400, 'M_INVALID_PARAM', error.message));
+    }
+    if (error instanceof MembershipLookupError) {
+      ctx.logger.warn('request needs membership that is unavailable', { error: error.message });
+      return matrixErrorResponse(
+        new MatrixError(503, 'M_UNKNOWN', 'Room membership is unavailable right now; retry', {
+          retryAfterMs: 2000,
+        }),
+      );
     }
     ctx.logger.error('request failed', { error: messageOf(error), name: (error as Error).name });
     return matrixErrorResponse(new MatrixError(500, 'M_UNKNOWN', 'Internal server error'));

@@ -227,13 +227,24 @@ async function serveCommand(args: readonly string[], io: CliIo): Promise<number>
   return EXIT_OK;
 }
 
+function livePageLine(url: string, config: ServerConfig, embedded: boolean): string {
+  switch (config.settings.livePage) {
+    case 'off':
+      return '  live page:  disabled (live_page: false)';
+    case 'public':
+      return `  live page:  ${url}/ (public: anyone who can reach the port sees everyone's presence)`;
+    case 'admin':
+      return embedded
+        ? `  live page:  ${url}/?access_token=${DEMO_ADMIN_TOKEN}`
+        : `  live page:  ${url}/?access_token=<admin_token>`;
+  }
+}
+
 function banner(url: string, config: ServerConfig, embedded: boolean): string {
   const lines = [
     '',
     `presence-router is listening on ${url} (server_name ${config.serverName})`,
-    config.settings.livePage
-      ? `  live page:  ${url}/`
-      : '  live page:  disabled (live_page: false)',
+    livePageLine(url, config, embedded),
     `  metrics:    ${url}/metrics`,
   ];
   if (embedded) {

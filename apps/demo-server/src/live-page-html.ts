@@ -116,7 +116,11 @@ export const LIVE_PAGE_HTML = `<!doctype html>
     el('received-title').textContent = chosen
       ? 'What ' + chosen + ' receives, and why'
       : 'Choose a user to see what they receive and why';
-    const url = '/_presence_router/live/v1/events' + (chosen ? '?user=' + encodeURIComponent(chosen) : '');
+    const query = new URLSearchParams();
+    if (chosen) query.set('user', chosen);
+    const token = new URL(location.href).searchParams.get('access_token');
+    if (token) query.set('access_token', token);
+    const url = '/_presence_router/live/v1/events' + (query.size ? '?' + query : '');
     source = new EventSource(url);
     source.addEventListener('open', () => { el('connection').textContent = 'live'; });
     source.addEventListener('error', () => { el('connection').textContent = 'reconnecting…'; });

@@ -121,7 +121,15 @@ export class ServerMetrics {
     'presence_router_federation_sends_total',
     'Batches handed to the federation sender (one per remote server).',
   );
+  readonly routingRetries = new Counter(
+    'presence_router_routing_retries_total',
+    'Retries of rooms or users whose membership lookup failed (one per key retried).',
+  );
   readonly requests = new Counter('presence_router_http_requests_total', 'HTTP requests served.');
+  readonly parserRejections = new Counter(
+    'presence_router_http_parser_rejections_total',
+    'Requests refused by the HTTP parser before routing (answered with Matrix JSON).',
+  );
   readonly rateLimited = new Counter(
     'presence_router_rate_limited_total',
     'Presence updates refused with 429 M_LIMIT_EXCEEDED.',
@@ -144,7 +152,9 @@ export class ServerMetrics {
       this.updates,
       this.deliveries,
       this.remoteSends,
+      this.routingRetries,
       this.requests,
+      this.parserRejections,
       this.rateLimited,
       this.fanOutSeconds,
       ...this.#gauges,

@@ -1,7 +1,16 @@
 /**
- * Serving a `PresenceServer` on Node with `@hono/node-server`, and stopping it gracefully:
- * stop accepting connections, answer waiting long-polls, deliver accepted updates, let
- * in-flight requests finish (up to a grace period), then close the membership source.
+ * Serving a `PresenceServer` on Node (`node:http` with `@hono/node-server`'s request
+ * listener), and stopping it gracefully without losing anything accepted:
+ * 1. `PresenceServer.stop`: writes are refused with 503, every accepted update is routed
+ *    and delivered, then waiting long-polls are answered (the listening socket stays open
+ *    meanwhile, so clients keep syncing and get 503s for writes rather than resets);
+ * 2. new connections are refused; requests on open connections are still answered (syncs
+ *    at once), each with `Connection: close`, for up to the grace period;
+ * 3. the remaining connections are closed, then the membership source.
+ *
+ * Requests Node's HTTP parser rejects (bad method, oversized headers, malformed request
+ * line) are answered with Matrix JSON (`400 M_UNRECOGNIZED`, `431 M_TOO_LARGE`), not an
+ * empty body; a client that goes away mid-request is logged at debug level.
  *
  * @example
  * ```ts
@@ -11,10 +20,11 @@
  * ```
  * @module
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
 import { messageOf, ServerStartError } from './errors.ts';
+import { parserRejection } from './parser-rejection.ts';
 import type { PresenceServer } from './presence-server.ts';
 
 /** A listening server. */
@@ -32,7 +42,7 @@ export interface ListenOptions {
   readonly host?: string;
   /** 0 picks a free port. */
   readonly port?: number;
-  /** How long in-flight requests may take to finish on shutdown (default 10 s). */
+  /** How long open connections may still be served after the drain (default 10 s). */
   readonly gracePeriodMs?: number;
 }
 
@@ -47,21 +57,28 @@ export function listen(
   const host = options.host ?? server.settings.listen.host;
   const port = options.port ?? server.settings.listen.port;
   const gracePeriodMs = options.gracePeriodMs ?? 10_000;
+  let draining = false;
+  const honoListener = getRequestListener(server.app.fetch);
+  const http = createServer((request: IncomingMessage, response: ServerResponse) => {
+    if (draining) response.shouldKeepAlive = false;
+    void honoListener(request, response);
+  });
+  http.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    answerClientError(server, error, socket);
+  });
   return new Promise((resolve, reject) => {
-    const http = serve({ fetch: server.app.fetch, hostname: host, port }) as Server;
-    const onError = (error: Error): void => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      const hint = error.code === 'EADDRINUSE' ? ' (choose another with --port)' : '';
       reject(
         new ServerStartError(
           'LISTEN_FAILED',
-          `Cannot listen on ${host}:${port}: ${messageOf(error)}`,
-          {
-            cause: error,
-          },
+          `Cannot listen on ${host}:${port}: ${messageOf(error)}${hint}`,
+          { cause: error },
         ),
       );
     };
     http.once('error', onError);
-    http.once('listening', () => {
+    http.listen(port, host, () => {
       http.off('error', onError);
       http.on('error', (error) => {
         server.logger.error('HTTP server error', { error: messageOf(error) });
@@ -77,8 +94,9 @@ export function listen(
         server,
         close: () => {
           closing ??= (async () => {
-            const closed = new Promise<void>((done) => http.close(() => done()));
             await server.stop();
+            draining = true;
+            const closed = new Promise<void>((done) => http.close(() => done()));
             http.closeIdleConnections();
             const grace = setTimeout(() => http.closeAllConnections(), gracePeriodMs);
             await closed;
@@ -91,4 +109,20 @@ export function listen(
       });
     });
   });
+}
+
+/** Answers what Node's parser refused with Matrix JSON, or just closes a dead socket. */
+function answerClientError(
+  server: PresenceServer,
+  error: NodeJS.ErrnoException,
+  socket: Socket,
+): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    server.logger.debug('client went away', { error: error.code ?? messageOf(error) });
+    socket.destroy();
+    return;
+  }
+  server.metrics.parserRejections.inc();
+  server.logger.debug('request refused by the HTTP parser', { error: error.code });
+  socket.end(parserRejection(error.code));
 }

@@ -30,6 +30,7 @@ import { messageOf, ServerStartError } from './errors.ts';
 import { PresenceExplainer } from './explain.ts';
 import { type FederationSender, LoggingFederationSender } from './federation-sender.ts';
 import { JsonLogger } from './json-logger.ts';
+import { GuardedMembership } from './membership-guard.ts';
 import { ServerMetrics } from './metrics.ts';
 import { PresenceService } from './presence-service.ts';
 import { RateLimiter } from './rate-limiter.ts';
@@ -121,7 +122,7 @@ export class PresenceServer {
     this.#syncHandler = new SyncHandler(this.service);
     this.explainer = new PresenceExplainer({
       serverName: options.serverName,
-      membership: options.membership,
+      membership: parts.service.membership,
       modules: parts.modules,
       moduleNames:
         options.moduleNames?.length === parts.modules.length ? options.moduleNames : undefined,
@@ -194,10 +195,14 @@ export class PresenceServer {
       });
     const federation = options.federation ?? new LoggingFederationSender(logger);
     const metrics = new ServerMetrics();
+    // Every lookup of the server and its modules answers in bounded time.
+    const membership = new GuardedMembership(options.membership, {
+      answerWithinMs: options.settings.lookups.answerWithinMs,
+    });
     let service: PresenceService | undefined;
     const api: HostModuleApi = {
       serverName: options.serverName,
-      membership: options.membership,
+      membership,
       sendLocalOnlinePresenceTo: async (users) => {
         if (service === undefined) {
           throw new ServerStartError(
@@ -221,7 +226,7 @@ export class PresenceServer {
     }
     const router = new PresenceRouter({
       serverName: options.serverName,
-      membership: options.membership,
+      membership,
       modules,
       logger,
       excludeRoomsFromPresence: options.excludeRoomsFromPresence,
@@ -229,9 +234,10 @@ export class PresenceServer {
     service = new PresenceService({
       serverName: options.serverName,
       router,
-      membership: options.membership,
-      streams: new SyncStreams(),
+      membership,
+      streams: new SyncStreams({ coalesceMs: options.settings.syncBatchWindowMs }),
       timers: options.settings.timers,
+      retryPolicy: options.settings.lookups.retry,
       federation,
       metrics,
       logger,
@@ -258,18 +264,28 @@ export class PresenceServer {
   }
 
   /**
-   * Stops taking work: stops the timers, answers every waiting long-poll now, ends live-page
-   * streams and delivers every accepted update. The membership source stays open (requests
-   * still in flight may use it) until {@link shutdown}.
+   * Stops taking work, losing nothing accepted, in this order: stop the timers and refuse
+   * writes (`PUT` answers 503 with `Retry-After`; `/health` says stopping); route and
+   * deliver every accepted update (failing lookups get one last attempt); then answer every
+   * waiting long-poll with everything delivered, and from then on answer syncs at once. Live
+   * page streams end. The membership source stays open (requests still in flight may use
+   * it) until {@link shutdown}.
    */
   stop(): Promise<void> {
     if (this.#stopping === undefined) {
       this.#stopping = (async () => {
         if (this.#timer !== undefined) clearInterval(this.#timer);
         this.#unwatch?.();
+        this.service.stopAccepting();
         this.#shutdown.abort();
+        const started = Date.now();
+        const failing = await this.service.drain();
+        this.logger.info('presence pipeline drained', {
+          ms: Date.now() - started,
+          failingLookups: failing,
+        });
         this.#syncHandler.stop();
-        await this.service.drain();
+        this.service.dispose();
       })();
     }
     return this.#stopping;

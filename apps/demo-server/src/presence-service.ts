@@ -1,8 +1,10 @@
 /**
  * `PresenceService`: the server's presence engine. It keeps every user's current state,
- * applies syncs, `PUT /presence` and timers (Synapse's rules), batches changes, routes each
- * batch through core's `PresenceRouter.fanOut` and delivers it group by group to the users'
- * sync streams; remote recipients go to a {@link FederationSender}.
+ * applies syncs, `PUT /presence` and timers (Synapse's rules), hands changes to the
+ * {@link PresencePipeline} (accepted at once; batched; routed through core's
+ * `PresenceRouter.fanOut`; what failed lookups left unrouted retried with backoff) and
+ * delivers each routed batch group by group to the users' sync streams; remote recipients
+ * go to a {@link FederationSender}.
  *
  * Two views of state: `current` (the latest accepted, what transitions start from) and
  * `published` (what has been delivered, with the stream position it was delivered at).
@@ -12,7 +14,8 @@
  * @example
  * ```ts
  * const service = new PresenceService({ serverName: 'hs', router, membership, streams, ... });
- * await service.setPresence('@alice:hs', 'online', 'hi');
+ * service.setPresence('@alice:hs', 'online', 'hi'); // accepted; routed in the background
+ * await service.caughtUp();
  * await service.interestedUsers('@bob:hs'); // Set of user IDs, or ALL_USERS
  * ```
  * @module
@@ -21,18 +24,21 @@ import {
   ALL_USERS,
   type AllUsers,
   type FanOutResult,
+  isSettledMembershipSource,
   isValidUserId,
   type Logger,
   type MembershipSource,
   type PresenceRouter,
   type PresenceStateName,
   serverNameOf,
+  type UnroutedParts,
   type UserPresenceState,
   userPresenceState,
 } from '@presence-router/core';
-import { messageOf } from './errors.ts';
+import { MatrixError, messageOf } from './errors.ts';
 import type { FederationSender } from './federation-sender.ts';
 import type { ServerMetrics } from './metrics.ts';
+import { PipelineClosedError, PresencePipeline } from './presence-pipeline.ts';
 import {
   afterSetPresence,
   afterSync,
@@ -41,6 +47,7 @@ import {
   type SetPresence,
   shouldNotify,
 } from './presence-rules.ts';
+import { type DueRetries, type RetryPolicy, RoutingRetries } from './routing-retries.ts';
 import type { SyncStreams } from './sync-streams.ts';
 
 /** A sync stream unused for this long (and not waited on) is dropped by the timers. */
@@ -60,7 +67,21 @@ export interface PresenceServiceOptions {
   readonly excludeRoomsFromPresence?: Iterable<string>;
   /** The clock (default `Date.now`). */
   readonly now?: () => number;
+  /** Backoff of retries of what failed lookups left unrouted. */
+  readonly retryPolicy?: RetryPolicy;
+  /** Batches routing at the same time (default 4). */
+  readonly maxConcurrentBatches?: number;
 }
+
+/** Members of a user's rooms, and whether every room answered. */
+export interface CoMembers {
+  readonly members: Set<string>;
+  /** False when some rooms could not be looked up (their members are missing). */
+  readonly complete: boolean;
+}
+
+/** How long a client is told to wait when membership is unavailable (ms). */
+const MEMBERSHIP_RETRY_AFTER_MS = 2000;
 
 /** One delivered batch, as told to {@link PresenceService.onDelivered} listeners. */
 export interface DeliveredBatch {
@@ -71,11 +92,6 @@ export interface DeliveredBatch {
   readonly result: FanOutResult;
   /** Extra recipients from the modules' read side (`getInterestedUsers`). */
   readonly readSide: ReadonlyMap<string, readonly UserPresenceState[]>;
-}
-
-interface PendingWaiter {
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
 }
 
 /** The presence engine; see the module documentation. */
@@ -96,9 +112,10 @@ export class PresenceService {
   /** Read-side interest of users with a stream, refreshed at every sync. */
   readonly #readSide = new Map<string, ReadonlySet<string> | AllUsers>();
   readonly #listeners = new Set<(batch: DeliveredBatch) => void>();
-  #pending = new Map<string, UserPresenceState>();
-  #pendingWaiters: PendingWaiter[] = [];
-  #processing: Promise<void> | undefined;
+  readonly #retries: RoutingRetries;
+  readonly #pipeline: PresencePipeline;
+  /** Users whose last snapshot missed rooms that could not be looked up. */
+  readonly #incompleteSnapshots = new Set<string>();
 
   constructor(options: PresenceServiceOptions) {
     this.serverName = options.serverName;
@@ -111,6 +128,25 @@ export class PresenceService {
     this.#federation = options.federation;
     this.#metrics = options.metrics;
     this.#logger = options.logger;
+    this.#retries = new RoutingRetries(options.retryPolicy);
+    this.#pipeline = new PresencePipeline({
+      route: (states) => this.#route(states),
+      retry: (due) => this.#retry(due),
+      retries: this.#retries,
+      now: this.now,
+      logger: this.#logger,
+      maxConcurrentBatches: options.maxConcurrentBatches,
+    });
+  }
+
+  /** The pipeline (for metrics and health). */
+  get pipeline(): PresencePipeline {
+    return this.#pipeline;
+  }
+
+  /** What failed lookups left unrouted (for metrics and health). */
+  get retries(): RoutingRetries {
+    return this.#retries;
   }
 
   /** Whether `userId` belongs to this server. */
@@ -144,19 +180,31 @@ export class PresenceService {
     return () => this.#listeners.delete(listener);
   }
 
-  /** `PUT /presence/{userId}/status`: resolves once the change has been delivered. */
-  async setPresence(
+  /**
+   * `PUT /presence/{userId}/status`: the change is accepted at once and routed in the
+   * background (see {@link caughtUp}).
+   * @throws MatrixError 503 `M_UNKNOWN` (with `Retry-After`) while shutting down.
+   */
+  setPresence(
     userId: string,
     presence: PresenceStateName,
     statusMsg: string | null,
-  ): Promise<UserPresenceState> {
+  ): UserPresenceState {
     const previous = this.currentState(userId);
     const next = afterSetPresence(previous, presence, statusMsg, this.now());
-    await this.#accept(previous, next);
+    this.#accept(previous, next, 'refuse');
     return next;
   }
 
-  /** A sync begins: marks the user per `set_presence` and refreshes its read-side interest. */
+  /** Resolves once every change accepted so far has been routed once. */
+  caughtUp(): Promise<void> {
+    return this.#pipeline.caughtUp();
+  }
+
+  /**
+   * A sync begins: marks the user per `set_presence` (not while shutting down) and refreshes
+   * its read-side interest.
+   */
   async syncStarted(userId: string, setPresence: SetPresence): Promise<void> {
     this.#syncing.set(userId, (this.#syncing.get(userId) ?? 0) + 1);
     try {
@@ -164,7 +212,7 @@ export class PresenceService {
       if (interest === ALL_USERS || interest.size > 0) this.#readSide.set(userId, interest);
       else this.#readSide.delete(userId);
       const previous = this.currentState(userId);
-      await this.#accept(previous, afterSync(previous, setPresence, this.now()));
+      this.#accept(previous, afterSync(previous, setPresence, this.now()), 'skip');
     } catch (error) {
       this.syncEnded(userId, setPresence);
       throw error;
@@ -191,14 +239,28 @@ export class PresenceService {
   async sweepTimers(): Promise<number> {
     const now = this.now();
     this.streams.evictIdle(now - STREAM_IDLE_MS);
-    const changes: Promise<void>[] = [];
+    let changes = 0;
     for (const state of this.#current.values()) {
       if (state.state === 'offline' || !this.isLocal(state.userId)) continue;
       const next = afterTimers(state, now, this.#syncing.has(state.userId), this.timers);
-      if (next !== state) changes.push(this.#accept(state, next));
+      if (next !== state) {
+        this.#accept(state, next, 'skip');
+        changes++;
+      }
     }
-    await Promise.all(changes);
-    return changes.length;
+    await this.#completeSnapshots();
+    await this.#pipeline.caughtUp();
+    return changes;
+  }
+
+  /** Snapshots that missed failing rooms: once the rooms answer, the next sync gets one. */
+  async #completeSnapshots(): Promise<void> {
+    for (const userId of [...this.#incompleteSnapshots]) {
+      if ((await this.coMembers(userId)).complete) {
+        this.#incompleteSnapshots.delete(userId);
+        this.streams.requestSnapshot(userId);
+      }
+    }
   }
 
   /**
@@ -210,20 +272,48 @@ export class PresenceService {
     if (routed === ALL_USERS) return ALL_USERS;
     const users = new Set<string>(routed);
     users.add(userId);
-    for (const member of await this.coMembers(userId)) users.add(member);
+    const { members, complete } = await this.coMembers(userId);
+    for (const member of members) users.add(member);
+    // Rooms that could not be looked up: a snapshot follows once they answer.
+    if (!complete) this.#incompleteSnapshots.add(userId);
     return users;
   }
 
-  /** Members of the rooms `userId` is joined to, excluded rooms left out. */
-  async coMembers(userId: string): Promise<Set<string>> {
-    const rooms = (await this.membership.getRoomsForUsers([userId])).get(userId) ?? [];
-    const kept = rooms.filter((roomId) => !this.excluded.has(roomId));
+  /**
+   * Members of the rooms `userId` is joined to, excluded rooms left out. Rooms whose lookup
+   * fails are left out too, and `complete` says so.
+   */
+  async coMembers(userId: string): Promise<CoMembers> {
+    const rooms = await this.#settled('rooms', [userId]);
+    const kept = (rooms.found.get(userId) ?? []).filter((roomId) => !this.excluded.has(roomId));
     const members = new Set<string>();
-    if (kept.length === 0) return members;
-    for (const list of (await this.membership.getJoinedMembers(kept)).values()) {
-      for (const member of list) members.add(member);
+    if (kept.length === 0) return { members, complete: rooms.errors.size === 0 };
+    const found = await this.#settled('members', kept);
+    for (const list of found.found.values()) for (const member of list) members.add(member);
+    return { members, complete: rooms.errors.size === 0 && found.errors.size === 0 };
+  }
+
+  async #settled(
+    what: 'rooms' | 'members',
+    ids: readonly string[],
+  ): Promise<{
+    found: ReadonlyMap<string, readonly string[]>;
+    errors: ReadonlyMap<string, Error>;
+  }> {
+    const source = this.membership;
+    if (isSettledMembershipSource(source)) {
+      return what === 'rooms'
+        ? source.getRoomsForUsersSettled(ids)
+        : source.getJoinedMembersSettled(ids);
     }
-    return members;
+    try {
+      const found =
+        what === 'rooms' ? await source.getRoomsForUsers(ids) : await source.getJoinedMembers(ids);
+      return { found, errors: new Map() };
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      return { found: new Map(), errors: new Map(ids.map((id) => [id, failure])) };
+    }
   }
 
   /**
@@ -234,9 +324,12 @@ export class PresenceService {
     if (viewer === target) return true;
     const interest = this.#readSide.get(viewer) ?? (await this.router.getInterestedUsers(viewer));
     if (interest === ALL_USERS || interest.has(target)) return true;
-    if ((await this.coMembers(viewer)).has(target)) return true;
+    const { members, complete } = await this.coMembers(viewer);
+    if (members.has(target)) return true;
     const routed = await this.router.getUsersForStates([this.currentState(target)]);
-    return routed.has(viewer);
+    if (routed.has(viewer)) return true;
+    if (!complete) throw membershipUnavailable();
+    return false;
   }
 
   /**
@@ -311,65 +404,104 @@ export class PresenceService {
     this.streams.deliver(position, joined, memberStates);
   }
 
-  /** Resolves when every accepted change has been delivered. */
-  async drain(): Promise<void> {
-    while (this.#processing !== undefined) await this.#processing.catch(() => undefined);
+  /** Stops accepting changes: `PUT` answers 503 from now on; syncs no longer change presence. */
+  stopAccepting(): void {
+    this.#pipeline.close();
   }
 
-  /** Accepts a transition: stored always, published when it is news. */
-  async #accept(previous: UserPresenceState, next: UserPresenceState): Promise<void> {
+  /**
+   * Resolves when every accepted change has been routed and delivered (failing parts get one
+   * last attempt); returns how many rooms or users still fail (their recipients missed it).
+   */
+  async drain(): Promise<number> {
+    const failing = await this.#pipeline.drain();
+    if (failing > 0) {
+      this.#logger.warn('shutting down with presence that failing lookups kept from recipients', {
+        failing: this.#retries.failing(this.now()),
+        waitingUsers: this.#retries.waitingUsers,
+      });
+    }
+    return failing;
+  }
+
+  /** Stops the pipeline's retry timer (after {@link drain}). */
+  dispose(): void {
+    this.#pipeline.dispose();
+  }
+
+  /**
+   * Accepts a transition: stored always, handed to the pipeline when it is news. When the
+   * pipeline is closed (shutdown), `'refuse'` throws 503 and `'skip'` drops the change.
+   */
+  #accept(previous: UserPresenceState, next: UserPresenceState, closed: 'refuse' | 'skip'): void {
     if (previous === next) return;
+    const quiet = !shouldNotify(previous, next, this.timers) && this.#published.has(next.userId);
+    if (this.#pipeline.closed && !quiet) {
+      if (closed === 'refuse') throw shuttingDown();
+      return;
+    }
     this.#current.set(next.userId, next);
-    if (!shouldNotify(previous, next, this.timers) && this.#published.has(next.userId)) {
-      // Not news (a sync or activity timestamp): refresh what snapshots show, quietly.
-      if (this.#pending.has(next.userId)) this.#pending.set(next.userId, next);
-      else this.#published.set(next.userId, next);
+    if (quiet) {
+      // Not news (a sync or activity timestamp): refresh what snapshots show, quietly. A
+      // state pending or routing for the user is published with this refresh (see #publish).
+      if (!this.#pipeline.holds(next.userId)) this.#published.set(next.userId, next);
       return;
     }
     this.#metrics.updates.inc();
-    this.#pending.set(next.userId, next);
-    const delivered = new Promise<void>((resolve, reject) => {
-      this.#pendingWaiters.push({ resolve, reject });
-    });
-    if (this.#processing === undefined) {
-      this.#processing = this.#processLoop().finally(() => {
-        this.#processing = undefined;
-      });
-    }
-    return delivered;
-  }
-
-  /** Routes pending changes batch by batch; changes arriving meanwhile form the next batch. */
-  async #processLoop(): Promise<void> {
-    await Promise.resolve();
-    while (this.#pending.size > 0) {
-      const batch = [...this.#pending.values()];
-      const waiters = this.#pendingWaiters;
-      this.#pending = new Map();
-      this.#pendingWaiters = [];
-      try {
-        await this.#route(batch);
-        for (const waiter of waiters) waiter.resolve();
-      } catch (error) {
-        this.#logger.error('presence fan-out failed; batch not delivered', {
-          error: messageOf(error),
-          users: batch.length,
-        });
-        for (const waiter of waiters) waiter.reject(error);
-      }
+    try {
+      this.#pipeline.submit(next);
+    } catch (error) {
+      if (error instanceof PipelineClosedError) throw shuttingDown();
+      throw error;
     }
   }
 
-  async #route(batch: UserPresenceState[]): Promise<void> {
+  /** Publishes a routed state, or the quiet refresh of it accepted since. */
+  #publish(state: UserPresenceState): void {
+    const latest = this.#current.get(state.userId);
+    const shown =
+      latest !== undefined && latest !== state && !shouldNotify(state, latest, this.timers)
+        ? latest
+        : state;
+    this.#published.set(state.userId, shown);
+  }
+
+  /** Routes and delivers a fresh batch; resolves to what failed lookups left unrouted. */
+  async #route(batch: UserPresenceState[]): Promise<UnroutedParts> {
     const started = performance.now();
-    const result = await this.router.fanOut(batch);
+    const result = await this.router.fanOut(batch, { knownFailing: this.#retries.knownFailing });
     const position = this.streams.nextPosition();
-    for (const state of result.states) this.#published.set(state.userId, state);
+    for (const state of result.states) this.#publish(state);
+    const readSide = this.#deliverReadSide(position, result.states);
+    this.#deliver(position, result, readSide);
+    this.#metrics.fanOutSeconds.observe((performance.now() - started) / 1000);
+    return result.unrouted;
+  }
+
+  /** Routes again what failed lookups left unrouted, with each user's latest routed state. */
+  async #retry(due: DueRetries): Promise<UnroutedParts> {
+    const latest = (userId: string): UserPresenceState =>
+      this.#published.get(userId) ?? this.currentState(userId);
+    const rooms = new Map<string, readonly UserPresenceState[]>();
+    for (const [roomId, userIds] of due.rooms) rooms.set(roomId, userIds.map(latest));
+    const result = await this.router.fanOutRetry(
+      { users: due.users.map(latest), rooms },
+      { knownFailing: this.#retries.knownFailing },
+    );
+    this.#metrics.routingRetries.inc(due.entries.length);
+    // Delivered with the states as they are now: a state routed meanwhile is not undone.
+    this.#deliver(this.streams.nextPosition(), result, new Map());
+    return result.unrouted;
+  }
+
+  #deliver(
+    position: number,
+    result: FanOutResult,
+    readSide: ReadonlyMap<string, readonly UserPresenceState[]>,
+  ): void {
     // Deliveries to syncing users only: counting every recipient's states would build each
     // group's state list, the one cost the grouped result exists to avoid.
     this.#metrics.deliveries.inc(this.#deliverGroups(position, result));
-    const readSide = this.#deliverReadSide(position, result.states);
-    this.#metrics.fanOutSeconds.observe((performance.now() - started) / 1000);
     for (const listener of this.#listeners) {
       try {
         listener({ position, states: result.states, result, readSide });
@@ -378,7 +510,7 @@ export class PresenceService {
       }
     }
     for (const destination of result.remote.values()) {
-      await this.#sendRemote(destination.serverName, destination.userIds, destination.states);
+      void this.#sendRemote(destination.serverName, destination.userIds, destination.states);
     }
   }
 
@@ -447,4 +579,18 @@ export class PresenceService {
       });
     }
   }
+}
+
+/** 503 `M_UNKNOWN` for a write refused during shutdown. */
+function shuttingDown(): MatrixError {
+  return new MatrixError(503, 'M_UNKNOWN', 'The server is shutting down; retry on another', {
+    retryAfterMs: 5000,
+  });
+}
+
+/** 503 `M_UNKNOWN` when an answer depends on membership that cannot be looked up now. */
+function membershipUnavailable(): MatrixError {
+  return new MatrixError(503, 'M_UNKNOWN', 'Room membership is unavailable right now; retry', {
+    retryAfterMs: MEMBERSHIP_RETRY_AFTER_MS,
+  });
 }

@@ -30,6 +30,7 @@ import { z } from 'zod';
 import type { LogLevel } from './json-logger.ts';
 import { DEFAULT_PRESENCE_TIMERS, type PresenceTimerSettings } from './presence-rules.ts';
 import type { RateLimitSettings } from './rate-limiter.ts';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './routing-retries.ts';
 
 /** Where room membership comes from. */
 export type MembershipSettings =
@@ -43,6 +44,26 @@ export type MembershipSettings =
       /** `admin`: Synapse admin API (every room and user); `user`: client-server API. */
       readonly auth: 'admin' | 'user';
     };
+
+/** How membership lookups are bounded and retried. */
+export interface LookupSettings {
+  /** The longest one lookup may take at the source, retries included (ms). */
+  readonly timeoutMs: number;
+  /** How long a batch waits for a slow lookup before routing the rest (ms). */
+  readonly answerWithinMs: number;
+  /** Backoff of retries of what failed lookups left unrouted. */
+  readonly retry: RetryPolicy;
+}
+
+/** Default of `sync_batch_window`. */
+export const DEFAULT_SYNC_BATCH_WINDOW_MS = 50;
+
+/** Defaults of {@link LookupSettings}. */
+export const DEFAULT_LOOKUP_SETTINGS: LookupSettings = {
+  timeoutMs: 5000,
+  answerWithinMs: 250,
+  retry: DEFAULT_RETRY_POLICY,
+};
 
 /** The demo server's settings (everything but routing, which `loadConfig` reads). */
 export interface ServerSettings {
@@ -58,10 +79,17 @@ export interface ServerSettings {
   readonly maxRequestBodyBytes: number;
   /** Longest `/sync` long-poll honoured, in ms. */
   readonly maxSyncTimeoutMs: number;
-  readonly livePage: boolean;
+  /** Shortest time between two answers to one user's long-polls, in ms (see `SyncStreams`). */
+  readonly syncBatchWindowMs: number;
+  /** The live page: off, on behind the admin token, or public (demos). */
+  readonly livePage: LivePageAccess;
   readonly logLevel: LogLevel;
   readonly membership: MembershipSettings;
+  readonly lookups: LookupSettings;
 }
+
+/** Who may open the live page and its event stream. */
+export type LivePageAccess = 'off' | 'admin' | 'public';
 
 /** Options of {@link parseServerSettings}. */
 export interface ServerSettingsOptions {
@@ -161,6 +189,10 @@ const membershipSchema = z
         })
         .optional(),
       poll_interval: durationSchema.optional(),
+      lookup_timeout: durationSchema.optional(),
+      wait_for_slow_lookups: durationSchema.optional(),
+      retry_min_interval: durationSchema.optional(),
+      retry_max_interval: durationSchema.optional(),
     },
     { error: 'a mapping with one of rooms, sqlite, postgres or http' },
   )
@@ -168,6 +200,15 @@ const membershipSchema = z
     const given = (['rooms', 'sqlite', 'postgres', 'http'] as const).filter(
       (key) => ctx.value[key] !== undefined,
     );
+    const { retry_min_interval: min, retry_max_interval: max } = ctx.value;
+    if (min !== undefined && max !== undefined && min > max) {
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value,
+        path: ['retry_min_interval'],
+        message: `retry_min_interval (${min} ms) is longer than retry_max_interval (${max} ms)`,
+      });
+    }
     if (given.length !== 1) {
       ctx.issues.push({
         code: 'custom',
@@ -207,7 +248,12 @@ const settingsSchema = z.looseObject({
     .optional(),
   max_request_body_size: sizeSchema.optional(),
   max_sync_timeout: durationSchema.optional(),
-  live_page: z.boolean({ error: 'true or false' }).optional(),
+  sync_batch_window: durationSchema.optional(),
+  live_page: z
+    .union([z.boolean(), z.literal('public')], {
+      error: 'true (behind the admin token), false, or public',
+    })
+    .optional(),
   log_level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional(),
   membership: membershipSchema.optional(),
 });
@@ -303,9 +349,25 @@ export function parseServerSettings(
     },
     maxRequestBodyBytes: raw.max_request_body_size ?? 64 * 1024,
     maxSyncTimeoutMs: Math.min(raw.max_sync_timeout ?? 120_000, 3_600_000),
-    livePage: raw.live_page ?? false,
+    syncBatchWindowMs: Math.min(raw.sync_batch_window ?? DEFAULT_SYNC_BATCH_WINDOW_MS, 10_000),
+    livePage: raw.live_page === 'public' ? 'public' : raw.live_page === true ? 'admin' : 'off',
     logLevel: raw.log_level ?? 'info',
     membership: membershipSettings(raw.membership, options.baseDir),
+    lookups: lookupSettings(raw.membership),
+  };
+}
+
+function lookupSettings(raw: z.output<typeof membershipSchema> | undefined): LookupSettings {
+  const defaults = DEFAULT_LOOKUP_SETTINGS;
+  const minDelayMs = raw?.retry_min_interval ?? defaults.retry.minDelayMs;
+  return {
+    timeoutMs: raw?.lookup_timeout ?? defaults.timeoutMs,
+    answerWithinMs: raw?.wait_for_slow_lookups ?? defaults.answerWithinMs,
+    retry: {
+      ...defaults.retry,
+      minDelayMs,
+      maxDelayMs: Math.max(minDelayMs, raw?.retry_max_interval ?? defaults.retry.maxDelayMs),
+    },
   };
 }
 

@@ -46,7 +46,10 @@ export class SyncHandler {
     this.#service = service;
   }
 
-  /** Makes every waiting and later long-poll answer at once (graceful shutdown). */
+  /**
+   * Makes every waiting and later long-poll answer at once (graceful shutdown, once the
+   * pipeline has delivered everything accepted).
+   */
   stop(): void {
     this.#stopping = true;
     this.#service.streams.close();
@@ -70,6 +73,8 @@ export class SyncHandler {
     }
     await this.#service.syncStarted(userId, request.setPresence);
     try {
+      // What was accepted before this sync (its own presence included) is routed first.
+      await this.#service.caughtUp();
       streams.open(userId, this.#service.now());
       if (since === undefined) return await this.#initial(userId, undefined);
       if (request.fullState === true) return await this.#initial(userId, since);

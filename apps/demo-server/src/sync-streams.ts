@@ -8,6 +8,11 @@
  * Only users that have synced at least once have a stream: anyone else gets a full snapshot
  * on their first sync anyway.
  *
+ * Answers are coalesced: a stream answered less than `coalesceMs` ago is not woken (nor
+ * answered, if data is already there) before that much time has passed; what arrives
+ * meanwhile goes into the same answer. A client long-polling a busy room thus re-polls at
+ * most once per window instead of once per batch, while a quiet stream is woken at once.
+ *
  * @example
  * ```ts
  * const streams = new SyncStreams();
@@ -32,6 +37,10 @@ interface UserStream {
   snapshotAt: number;
   /** When the stream was last opened by a sync (ms, the caller's clock). */
   usedAt: number;
+  /** When its waiters were last woken (ms, `performance.now()`). */
+  wokenAt: number;
+  /** A wake is scheduled for the end of the coalescing window. */
+  wakeDue: boolean;
   readonly waiters: Set<() => void>;
 }
 
@@ -57,6 +66,8 @@ export interface SyncStreamsOptions {
   readonly maxEntriesPerUser?: number;
   /** Distinguishes this process's tokens from a previous run's (default: random). */
   readonly instanceId?: string;
+  /** Shortest time between two answers of one stream, in ms (default 0: no coalescing). */
+  readonly coalesceMs?: number;
 }
 
 const TOKEN = /^p(\d{1,15})_([A-Za-z0-9]{1,32})$/;
@@ -66,13 +77,24 @@ export class SyncStreams {
   readonly instanceId: string;
   readonly #maxEntries: number;
   readonly #streams = new Map<string, UserStream>();
+  readonly #coalesceMs: number;
+  /** Streams whose wake waits for the end of their window. */
+  #deferred: UserStream[] = [];
+  #deferredTimer: ReturnType<typeof setTimeout> | undefined;
   #position = 0;
   #waiting = 0;
   #closed = false;
+  #wakes = 0;
 
   constructor(options: SyncStreamsOptions = {}) {
     this.#maxEntries = Math.max(2, options.maxEntriesPerUser ?? 1024);
     this.instanceId = options.instanceId ?? Math.random().toString(36).slice(2, 10);
+    this.#coalesceMs = Math.max(0, options.coalesceMs ?? 0);
+  }
+
+  /** Times waiters were woken (one per stream wake). */
+  get wakeCount(): number {
+    return this.#wakes;
   }
 
   /** The latest position handed out. */
@@ -128,6 +150,8 @@ export class SyncStreams {
         truncatedThrough: this.#position,
         snapshotAt: 0,
         usedAt: now,
+        wokenAt: Number.NEGATIVE_INFINITY,
+        wakeDue: false,
         waiters: new Set(),
       });
     } else if (now > stream.usedAt) {
@@ -173,7 +197,7 @@ export class SyncStreams {
         stream.truncatedThrough = (stream.entries[drop - 1] as StreamEntry).position;
         stream.entries = stream.entries.slice(drop);
       }
-      SyncStreams.#wake(stream);
+      this.#wakeSoon(stream);
     }
     return count;
   }
@@ -186,7 +210,7 @@ export class SyncStreams {
     this.open(userId);
     const stream = this.#streams.get(userId) as UserStream;
     stream.snapshotAt = this.nextPosition();
-    SyncStreams.#wake(stream);
+    this.#wakeSoon(stream);
   }
 
   /** What the user's stream holds after `since` (synchronous: read it with the position). */
@@ -215,13 +239,10 @@ export class SyncStreams {
     this.open(userId);
     const stream = this.#streams.get(userId) as UserStream;
     const last = stream.entries[stream.entries.length - 1];
-    if (
-      this.#closed ||
-      timeoutMs <= 0 ||
-      signal?.aborted === true ||
-      (last !== undefined && last.position > since) ||
-      stream.snapshotAt > since
-    ) {
+    const ready = (last !== undefined && last.position > since) || stream.snapshotAt > since;
+    if (this.#closed || timeoutMs <= 0 || signal?.aborted === true) return Promise.resolve();
+    if (ready && !this.#inWindow(stream)) {
+      stream.wokenAt = performance.now();
       return Promise.resolve();
     }
     return new Promise((resolve) => {
@@ -236,17 +257,66 @@ export class SyncStreams {
       const timer = setTimeout(done, timeoutMs);
       signal?.addEventListener('abort', done);
       stream.waiters.add(done);
+      // Data already there, but the stream was answered within the window: answer at its end.
+      if (ready) this.#defer(stream);
     });
   }
 
   /** Answers every waiting long-poll now and makes later waits return at once (shutdown). */
   close(): void {
     this.#closed = true;
-    for (const stream of this.#streams.values()) SyncStreams.#wake(stream);
+    if (this.#deferredTimer !== undefined) clearTimeout(this.#deferredTimer);
+    this.#deferredTimer = undefined;
+    this.#deferred = [];
+    for (const stream of this.#streams.values()) this.#wake(stream);
   }
 
-  static #wake(stream: UserStream): void {
+  #inWindow(stream: UserStream): boolean {
+    return this.#coalesceMs > 0 && performance.now() - stream.wokenAt < this.#coalesceMs;
+  }
+
+  /** Wakes the stream's waiters now, or at the end of its coalescing window. */
+  #wakeSoon(stream: UserStream): void {
     if (stream.waiters.size === 0) return;
+    if (this.#inWindow(stream)) this.#defer(stream);
+    else this.#wake(stream);
+  }
+
+  #defer(stream: UserStream): void {
+    if (stream.wakeDue) return;
+    stream.wakeDue = true;
+    this.#deferred.push(stream);
+    if (this.#deferredTimer !== undefined) return;
+    const wait = Math.max(1, stream.wokenAt + this.#coalesceMs - performance.now());
+    this.#deferredTimer = setTimeout(() => this.#wakeDeferred(), wait);
+  }
+
+  /** Wakes the deferred streams whose window has ended; re-arms for the others. */
+  #wakeDeferred(): void {
+    this.#deferredTimer = undefined;
+    const deferred = this.#deferred;
+    this.#deferred = [];
+    const now = performance.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const stream of deferred) {
+      const end = stream.wokenAt + this.#coalesceMs;
+      if (end <= now + 1) {
+        stream.wakeDue = false;
+        this.#wake(stream);
+      } else {
+        this.#deferred.push(stream);
+        next = Math.min(next, end);
+      }
+    }
+    if (this.#deferred.length > 0) {
+      this.#deferredTimer = setTimeout(() => this.#wakeDeferred(), Math.max(1, next - now));
+    }
+  }
+
+  #wake(stream: UserStream): void {
+    if (stream.waiters.size === 0) return;
+    stream.wokenAt = performance.now();
+    this.#wakes++;
     for (const waiter of [...stream.waiters]) waiter();
   }
 }

@@ -42,7 +42,7 @@ describe.skipIf(!haveChromium)('live page in headless Chromium', () => {
 
   it('lists users and updates who is online live', async () => {
     const page = await browser.newPage();
-    await page.goto(`${server.url}/`);
+    await page.goto(`${server.url}/?access_token=admin-token-123`);
     await page.waitForSelector('body[data-ready="all"]');
     const alice = `@alice:${HS}`;
     const row = page.locator(`#users li[data-user="${alice}"]`);
@@ -59,7 +59,7 @@ describe.skipIf(!haveChromium)('live page in headless Chromium', () => {
     const auditor = `@auditor:${HS}`;
     const bob = `@bob:${HS}`;
     const carol = `@carol:${HS}`;
-    await page.goto(`${server.url}/?user=${encodeURIComponent(bob)}`);
+    await page.goto(`${server.url}/?user=${encodeURIComponent(bob)}&access_token=admin-token-123`);
     await page.waitForSelector(`body[data-ready="${bob}"]`);
     expect(await page.locator('#received-title').textContent()).toContain(bob);
     // carol shares no room with bob: bob receives nothing of hers.

@@ -3,6 +3,7 @@ import type { PresenceRouterModule } from '@presence-router/core';
 import { InMemoryMembership } from '@presence-router/membership';
 import { describe, expect, it } from 'vitest';
 import { JsonLogger } from '../src/json-logger.ts';
+import type { GuardedMembership } from '../src/membership-guard.ts';
 import { type HostModuleApi, PresenceServer } from '../src/presence-server.ts';
 import { parseServerSettings } from '../src/server-settings.ts';
 
@@ -34,7 +35,8 @@ describe('the ModuleApi given to routing modules', () => {
     });
     try {
       expect(api?.serverName).toBe('hs.example');
-      expect(api?.membership).toBe(membership);
+      // Modules see the server's membership through its guard (bounded lookups).
+      expect((api?.membership as GuardedMembership | undefined)?.inner).toBe(membership);
       const sync = async (token: string, since?: string) =>
         (await (
           await server.app.request(

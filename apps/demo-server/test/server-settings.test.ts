@@ -30,8 +30,32 @@ describe('server settings', () => {
     });
     expect(parsed.rateLimit).toEqual({ perSecond: 1, burstCount: 5 });
     expect(parsed.maxRequestBodyBytes).toBe(65_536);
-    expect(parsed.livePage).toBe(false);
+    expect(parsed.livePage).toBe('off');
     expect(parsed.membership).toEqual({ kind: 'rooms', rooms: new Map() });
+    expect(parsed.lookups).toEqual({
+      timeoutMs: 5000,
+      answerWithinMs: 250,
+      retry: { minDelayMs: 1000, maxDelayMs: 30_000, multiplier: 2, jitter: 0.2 },
+    });
+  });
+
+  it('live page access: off, behind the admin token, or public', () => {
+    expect(settings('live_page: false\n').livePage).toBe('off');
+    expect(settings('live_page: true\n').livePage).toBe('admin');
+    expect(settings('live_page: public\n').livePage).toBe('public');
+    expect(() => settings('live_page: everyone\n')).toThrow(/true \(behind the admin token\)/);
+  });
+
+  it('membership lookup bounds and retry intervals', () => {
+    const parsed = settings(
+      'membership:\n  rooms: {}\n  lookup_timeout: 2s\n  wait_for_slow_lookups: 100ms\n  retry_min_interval: 500ms\n  retry_max_interval: 1m\n',
+    );
+    expect(parsed.lookups.timeoutMs).toBe(2000);
+    expect(parsed.lookups.answerWithinMs).toBe(100);
+    expect(parsed.lookups.retry).toMatchObject({ minDelayMs: 500, maxDelayMs: 60_000 });
+    expect(() =>
+      settings('membership:\n  rooms: {}\n  retry_min_interval: 1m\n  retry_max_interval: 1s\n'),
+    ).toThrow(/retry_min_interval \(60000 ms\) is longer than retry_max_interval/);
   });
 
   it('membership sources: relative SQLite paths, PostgreSQL, HTTP', () => {

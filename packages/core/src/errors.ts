@@ -18,7 +18,8 @@ export type CoreErrorCode =
   | 'INVALID_PRESENCE_STATE'
   | 'INVALID_MODULE'
   | 'CALLBACK_PAIR_REQUIRED'
-  | 'MEMBERSHIP_UNAVAILABLE';
+  | 'MEMBERSHIP_UNAVAILABLE'
+  | 'LOOKUP_SKIPPED';
 
 /** Base class of core's errors. */
 export class PresenceRouterError extends Error {
@@ -87,15 +88,23 @@ export class ModuleRegistrationError extends PresenceRouterError {
   }
 }
 
-/** The membership source failed while the router expanded rooms. */
+/**
+ * The membership source failed while the router expanded rooms (`MEMBERSHIP_UNAVAILABLE`),
+ * or a lookup was not made because the caller marked the key as failing (`LOOKUP_SKIPPED`).
+ */
 export class MembershipLookupError extends PresenceRouterError {
   override name = 'MembershipLookupError';
   /** The rooms (or users) being looked up. */
   readonly ids: readonly string[];
 
-  constructor(what: 'members' | 'rooms', ids: readonly string[], cause: unknown) {
+  constructor(
+    what: 'members' | 'rooms',
+    ids: readonly string[],
+    cause: unknown,
+    code: 'MEMBERSHIP_UNAVAILABLE' | 'LOOKUP_SKIPPED' = 'MEMBERSHIP_UNAVAILABLE',
+  ) {
     super(
-      'MEMBERSHIP_UNAVAILABLE',
+      code,
       `The membership source failed to look up ${what === 'members' ? 'the members of' : 'the rooms of'} ${ids.length} ${what === 'members' ? 'room' : 'user'}${ids.length === 1 ? '' : 's'} (${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', ...' : ''}): ${cause instanceof Error ? cause.message : String(cause)}`,
       { cause },
     );

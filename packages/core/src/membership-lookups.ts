@@ -82,5 +82,10 @@ async function lookUp(
 }
 
 function skippedError(what: What, id: string): MembershipLookupError {
-  return new MembershipLookupError(what, [id], 'not looked up: it is failing and due for a retry');
+  return new MembershipLookupError(
+    what,
+    [id],
+    'not looked up: it is failing and waiting for a retry',
+    'LOOKUP_SKIPPED',
+  );
 }

@@ -2,8 +2,10 @@
  * The live page: `GET /` serves plain HTML+JS (no build step); `GET
  * /_presence_router/live/v1/events?user=@x` streams Server-Sent Events: a `snapshot` of who
  * is online, an `update` per delivered batch, and — for the chosen user — `received` events
- * with what that user was sent and why. Enabled with `live_page: true`; it shows presence
- * without authentication, so it is meant for demos and trusted networks.
+ * with what that user was sent and why. It shows everyone's presence and the rooms behind each
+ * decision, so `live_page: true` puts both behind the admin token (`?access_token=`, which
+ * the page passes on to its event stream); `live_page: public` opens them to anyone who can
+ * reach the port (demos on a trusted network only).
  *
  * @example
  * ```ts
@@ -33,15 +35,20 @@ function describe(state: UserPresenceState, now: number): Record<string, unknown
 
 /** Registers the live page and its event stream on `app`. */
 export function registerLiveRoutes(app: Hono, ctx: AppContext): void {
-  app.get('/', (c) => {
-    if (!ctx.livePage)
+  /** 404 when the page is off; the admin token unless it is public. */
+  const guard = (request: Request): void => {
+    if (ctx.livePage === 'off')
       throw new MatrixError(404, 'M_UNRECOGNIZED', 'The live page is disabled (live_page: false)');
+    if (ctx.livePage === 'admin') ctx.auth.admin(request);
+  };
+
+  app.get('/', (c) => {
+    guard(c.req.raw);
     return c.html(LIVE_PAGE_HTML);
   });
 
   app.get(LIVE_EVENTS_PATH, (c) => {
-    if (!ctx.livePage)
-      throw new MatrixError(404, 'M_UNRECOGNIZED', 'The live page is disabled (live_page: false)');
+    guard(c.req.raw);
     const chosen = c.req.query('user') || undefined;
     if (chosen !== undefined && userIdProblem(chosen) !== undefined) {
       throw new MatrixError(400, 'M_INVALID_PARAM', `Invalid user ${JSON.stringify(chosen)}`);
