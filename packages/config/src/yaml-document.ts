@@ -32,7 +32,7 @@ function isStackOverflow(error: unknown): boolean {
 /**
  * The first document of `text`, with a `MULTIPLE_DOCS` error when there are more. Throws
  * {@link ConfigError} `YAML_TOO_DEEP` for nesting past `maxDepth`, or past what the stack allows
- * (when the limit is raised that far).
+ * (when the limit is raised that far), at the deepest token.
  */
 export function composeYamlDocument(text: string, options: ComposeOptions): Document.Parsed {
   const { tokens, deepest } = readYamlTokens(text, options);
@@ -43,6 +43,14 @@ export function composeYamlDocument(text: string, options: ComposeOptions): Docu
     customTags: (tags) => tags.filter((tag) => typeof tag !== 'object' || tag.tag !== OMAP_TAG),
   });
   let document: Document.Parsed | undefined;
+  const tooDeep = (cause: unknown) => {
+    const { line, col } = options.lineCounter.linePos(deepest.offset);
+    return new ConfigError(
+      'YAML_TOO_DEEP',
+      `the YAML nests about ${deepest.depth} levels deep, more than the stack allows to read it; lower limits.maxDepth`,
+      { path: [], line, column: col, sourceName: options.sourceName, cause },
+    );
+  };
   try {
     for (const composed of composer.compose(tokens, true, text.length)) {
       if (document === undefined) {
@@ -60,14 +68,12 @@ export function composeYamlDocument(text: string, options: ComposeOptions): Docu
       break;
     }
   } catch (error) {
-    if (!isStackOverflow(error)) throw error;
-    const { line, col } = options.lineCounter.linePos(deepest.offset);
-    throw new ConfigError(
-      'YAML_TOO_DEEP',
-      `the YAML nests ${deepest.depth} levels deep, more than the stack allows to read it; lower limits.maxDepth`,
-      { path: [], line, column: col, sourceName: options.sourceName, cause: error },
-    );
+    throw isStackOverflow(error) ? tooDeep(error) : error;
   }
   // compose(..., true) always yields a document, empty for an empty source.
-  return document as Document.Parsed;
+  const composed = document as Document.Parsed;
+  // The composer catches most overflows itself and reports them as errors.
+  const exhausted = composed.errors.find((error) => error.code === 'RESOURCE_EXHAUSTION');
+  if (exhausted !== undefined) throw tooDeep(exhausted);
+  return composed;
 }

@@ -132,5 +132,9 @@ function partOfFlowChild(parent: CST.FlowCollection): (string | number)[] | unde
 function keyText(token: CST.Token | null | undefined): string {
   if (token === null || token === undefined) return '';
   if (token.type === 'alias') return token.source;
-  return CST.resolveAsScalar(token)?.value ?? ('source' in token ? token.source : '');
+  // Not strict, and ignoring errors: a malformed key is reported by the composer, later.
+  const ignore = () => {};
+  return (
+    CST.resolveAsScalar(token, false, ignore)?.value ?? ('source' in token ? token.source : '')
+  );
 }

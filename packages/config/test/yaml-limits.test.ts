@@ -105,6 +105,14 @@ describe('the nesting limit', () => {
     expect(parseError(nested(4), { maxDepth: 3 })).toMatchObject({ code: 'YAML_TOO_DEEP' });
   });
 
+  it('refuses what the stack cannot read when the limit is turned off, at the deepest point', () => {
+    const error = parseError(`x: ${'['.repeat(100000)}${']'.repeat(100000)}\n`, {
+      maxDepth: Number.POSITIVE_INFINITY,
+    });
+    expect(error).toMatchObject({ code: 'YAML_TOO_DEEP', line: 1, column: 100003 });
+    expect(error.detail).toContain('more than the stack allows');
+  });
+
   it('counts the one-entry mappings of `[key: value]` lists', () => {
     // 40 lists, each holding a mapping: 80 levels, though the parser sees 40 collections.
     const error = parseError(`${'[a: '.repeat(40)}1${']'.repeat(40)}\n`);
@@ -258,5 +266,15 @@ describe('loadConfig applies the limits', () => {
     const error = await loadError(text, { limits: { maxDepth: 3 }, sourceName: 'hs.yaml' });
     expect(error).toMatchObject({ code: 'YAML_TOO_DEEP', line: 2, column: 23 });
     expect(error.message).toMatch(/^hs\.yaml:2:23: presence\.enabled\[0\]: /);
+  });
+});
+
+describe('the nesting limit, found by the property tests', () => {
+  it('names a malformed key in the path instead of throwing the parser error', () => {
+    let text = ',0:\n';
+    for (let i = 1; i <= 64; i++) text += `${' '.repeat(i)}k${i}:\n`;
+    const error = parseError(text);
+    expect(error).toMatchObject({ code: 'YAML_TOO_DEEP', line: 65, column: 65 });
+    expect(error.pathParts).toEqual([',0', ...Array.from({ length: 63 }, (_, i) => `k${i + 1}`)]);
   });
 });
