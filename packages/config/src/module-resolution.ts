@@ -6,6 +6,8 @@
  * Bare package names are imported from this package's location by default, which under
  * pnpm sees only this package's own dependencies: pass `importModule: (s) => import(s)`
  * from your application so packages resolve from its `node_modules` (or register them).
+ * A URL other than `file:` (`data:`, `http:`, `node:`...) is refused before any import: a
+ * `data:` URL would run code written in the configuration itself.
  *
  * @example
  * ```ts
