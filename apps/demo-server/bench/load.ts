@@ -7,7 +7,7 @@
  * - `rooms-1000`: the same with 1,000 listeners;
  * - `shutdown`: 200 listeners, 50 senders at 200 PUT/s, SIGTERM at 8 s.
  * Every option overrides the preset: `--listeners --rooms --senders --rate --seconds
- * --sigterm-at --poll-timeout --profile <dir> --json`.
+ * --sigterm-at --poll-timeout --batch-window <duration> --http fast|hono --profile <dir> --json`.
  *
  * Run: `pnpm --filter @presence-router/demo-server bench -- --scenario rooms-500`.
  * @module
@@ -37,6 +37,8 @@ const { values } = parseArgs({
     'sigterm-at': { type: 'string' },
     'poll-timeout': { type: 'string' },
     profile: { type: 'string' },
+    http: { type: 'string', default: 'fast' },
+    'batch-window': { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -58,6 +60,11 @@ const options: PresenceLoadOptions = {
     values['sigterm-at'] === undefined ? preset.sigtermAtSeconds : Number(values['sigterm-at']),
   pollTimeoutMs: bounded(values['poll-timeout'], 30_000, 120_000),
   profileDir: values.profile,
+  http: values.http === 'hono' ? 'hono' : 'fast',
+  extraYaml:
+    values['batch-window'] === undefined
+      ? undefined
+      : `sync_batch_window: ${values['batch-window']}\n`,
   progress: (line) => console.error(`[load] ${line}`),
 };
 
@@ -69,7 +76,7 @@ function render(r: PresenceLoadResult): string {
   const d = r.deliveryMs;
   return [
     `machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version} (load client on the same machine)`,
-    `setup: ${r.setup.listeners} listeners in ${r.setup.rooms} rooms, ${r.setup.senders} senders at ${r.setup.rate} PUT/s for ${r.setup.seconds} s${r.setup.sigtermAtSeconds === undefined ? '' : `, SIGTERM at ${r.setup.sigtermAtSeconds} s`}`,
+    `setup: HTTP ${r.setup.http === 'fast' ? 'Node fast path for /sync and PUT' : 'all through Hono'}; ${r.setup.listeners} listeners in ${r.setup.rooms} rooms, ${r.setup.senders} senders at ${r.setup.rate} PUT/s for ${r.setup.seconds} s${r.setup.sigtermAtSeconds === undefined ? '' : `, SIGTERM at ${r.setup.sigtermAtSeconds} s`}`,
     `PUT: ${r.puts.sent} sent, ${r.puts.acknowledged} acknowledged (${r.puts.acknowledgedPerSecond}/s), refused ${JSON.stringify(r.puts.refused)}, network errors ${r.puts.networkErrors}, skipped ${r.puts.skipped}`,
     `delivery (PUT sent -> listener has it): p50 ${d.p50} ms, p90 ${d.p90} ms, p99 ${d.p99} ms, max ${d.max} ms (${d.samples} samples)`,
     `/sync: ${r.syncRequestsPerSecond} requests/s, ${r.syncErrors} errors`,

@@ -39,6 +39,8 @@ export interface PresenceLoadOptions {
   readonly extraYaml?: string;
   /** Write a V8 CPU profile of the server into this directory. */
   readonly profileDir?: string;
+  /** `fast` (default): the Node fast path for the hot routes; `hono`: every request via Hono. */
+  readonly http?: 'fast' | 'hono';
   /** Told about progress (one line at a time). */
   readonly progress?: (line: string) => void;
 }
@@ -61,6 +63,7 @@ export interface PresenceLoadResult {
     readonly rate: number;
     readonly seconds: number;
     readonly sigtermAtSeconds: number | undefined;
+    readonly http: 'fast' | 'hono';
   };
   readonly puts: {
     readonly sent: number;
@@ -205,6 +208,7 @@ export async function runPresenceLoad(options: PresenceLoadOptions): Promise<Pre
   const progress = options.progress ?? (() => {});
   const server: ServerProcess = await startServerProcess(loadConfigYaml(options), {
     profileDir: options.profileDir,
+    env: { PRESENCE_ROUTER_HOT_ROUTES: options.http === 'hono' ? 'off' : 'on' },
   });
   const client = new LoadClient(server.url);
   const latencies = new Samples();
@@ -383,6 +387,7 @@ export async function runPresenceLoad(options: PresenceLoadOptions): Promise<Pre
         rate: options.rate,
         seconds: options.seconds,
         sigtermAtSeconds: options.sigtermAtSeconds,
+        http: options.http ?? 'fast',
       },
       puts: {
         sent,

@@ -11,23 +11,15 @@
  * ```
  * @module
  */
-import { InvalidIdentifierError, MembershipLookupError } from '@presence-router/core';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AppContext } from './app-context.ts';
-import { MatrixError, messageOf } from './errors.ts';
-import { matrixErrorResponse } from './matrix-http.ts';
+import { MatrixError } from './errors.ts';
+import { CORS_HEADERS, matrixErrorOf, matrixErrorResponse } from './matrix-http.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerClientServerRoutes } from './routes/client-server.ts';
 import { registerLiveRoutes } from './routes/live.ts';
 import { registerOperationsRoutes } from './routes/operations.ts';
-
-/** CORS headers, as Synapse sends them (web clients call from other origins). */
-const CORS_HEADERS: Record<string, string> = {
-  'access-control-allow-origin': '*',
-  'access-control-allow-methods': 'GET, HEAD, POST, PUT, DELETE, OPTIONS',
-  'access-control-allow-headers': 'X-Requested-With, Content-Type, Authorization, Date',
-};
 
 /** Builds the app. */
 export function createApp(ctx: AppContext): Hono {
@@ -80,22 +72,7 @@ export function createApp(ctx: AppContext): Hono {
     return matrixErrorResponse(new MatrixError(404, 'M_UNRECOGNIZED', 'Unrecognized request'));
   });
 
-  app.onError((error) => {
-    if (error instanceof MatrixError) return matrixErrorResponse(error);
-    if (error instanceof InvalidIdentifierError) {
-      return matrixErrorResponse(new MatrixError(400, 'M_INVALID_PARAM', error.message));
-    }
-    if (error instanceof MembershipLookupError) {
-      ctx.logger.warn('request needs membership that is unavailable', { error: error.message });
-      return matrixErrorResponse(
-        new MatrixError(503, 'M_UNKNOWN', 'Room membership is unavailable right now; retry', {
-          retryAfterMs: 2000,
-        }),
-      );
-    }
-    ctx.logger.error('request failed', { error: messageOf(error), name: (error as Error).name });
-    return matrixErrorResponse(new MatrixError(500, 'M_UNKNOWN', 'Internal server error'));
-  });
+  app.onError((error) => matrixErrorResponse(matrixErrorOf(error, ctx.logger)));
 
   return app;
 }

@@ -13,6 +13,12 @@
 import { userIdProblem } from '@presence-router/core';
 import { MatrixError } from './errors.ts';
 
+/** What authentication reads of a request: its headers and URL (a `Request` is one). */
+export interface RequestLike {
+  readonly url: string;
+  readonly headers: { get(name: string): string | null };
+}
+
 /** Options of {@link Authenticator}. */
 export interface AuthenticatorOptions {
   readonly serverName: string;
@@ -42,7 +48,7 @@ export class Authenticator {
   }
 
   /** The token of a request: the Bearer header, else `?access_token=`. */
-  static tokenOf(request: Request): string | undefined {
+  static tokenOf(request: RequestLike): string | undefined {
     const header = request.headers.get('authorization');
     if (header !== null) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -59,7 +65,7 @@ export class Authenticator {
   }
 
   /** The user a request acts as. Throws {@link MatrixError} 401/403/400. */
-  user(request: Request): string {
+  user(request: RequestLike): string {
     const token = Authenticator.tokenOf(request);
     if (token === undefined) throw new MatrixError(401, 'M_MISSING_TOKEN', 'Missing access token');
     const appService = this.#options.appService;
@@ -74,7 +80,7 @@ export class Authenticator {
   }
 
   /** Checks the admin token. Throws {@link MatrixError} 401 or 403. */
-  admin(request: Request): void {
+  admin(request: RequestLike): void {
     const token = Authenticator.tokenOf(request);
     if (token === undefined) throw new MatrixError(401, 'M_MISSING_TOKEN', 'Missing access token');
     const admin = this.#options.adminToken;
@@ -93,7 +99,7 @@ export class Authenticator {
     }
   }
 
-  #appServiceUser(request: Request, senderLocalpart: string | undefined): string {
+  #appServiceUser(request: RequestLike, senderLocalpart: string | undefined): string {
     const asUser = new URL(request.url).searchParams.get('user_id');
     if (asUser === null) {
       if (senderLocalpart === undefined) {

@@ -209,6 +209,8 @@ async function serveCommand(args: readonly string[], io: CliIo): Promise<number>
       running = await listen(server, {
         host: typeof values.host === 'string' ? values.host : undefined,
         port: port(values.port),
+        // For measuring the Node fast path against the plain Hono app (bench/load.ts).
+        hotRoutes: process.env.PRESENCE_ROUTER_HOT_ROUTES !== 'off',
       });
     } catch (error) {
       await server.shutdown();

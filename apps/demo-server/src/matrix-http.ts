@@ -10,10 +10,23 @@
  * ```
  * @module
  */
-import { userIdProblem } from '@presence-router/core';
-import { MatrixError } from './errors.ts';
+import {
+  InvalidIdentifierError,
+  type Logger,
+  MembershipLookupError,
+  userIdProblem,
+} from '@presence-router/core';
+import { MatrixError, messageOf } from './errors.ts';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from './json-depth.ts';
 
-/** Reads a request body that must be a JSON object. */
+/** CORS headers, as Synapse sends them (web clients call from other origins). */
+export const CORS_HEADERS: Record<string, string> = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET, HEAD, POST, PUT, DELETE, OPTIONS',
+  'access-control-allow-headers': 'X-Requested-With, Content-Type, Authorization, Date',
+};
+
+/** Reads a request body that must be a JSON object (see {@link parseJsonObject}). */
 export async function readJsonObject(request: Request): Promise<Record<string, unknown>> {
   let text: string;
   try {
@@ -21,6 +34,22 @@ export async function readJsonObject(request: Request): Promise<Record<string, u
   } catch (cause) {
     if (cause instanceof MatrixError) throw cause;
     throw new MatrixError(400, 'M_NOT_JSON', 'Could not read the request body', { cause });
+  }
+  return parseJsonObject(text);
+}
+
+/**
+ * Parses a body that must be a JSON object nesting at most {@link MAX_JSON_DEPTH} levels:
+ * 400 `M_NOT_JSON` for text that is not JSON, `M_BAD_JSON` for other values or deeper
+ * nesting.
+ */
+export function parseJsonObject(text: string): Record<string, unknown> {
+  if (exceedsJsonDepth(text)) {
+    throw new MatrixError(
+      400,
+      'M_BAD_JSON',
+      `The request body nests deeper than ${MAX_JSON_DEPTH} levels`,
+    );
   }
   let value: unknown;
   try {
@@ -94,4 +123,24 @@ export function matrixErrorResponse(error: MatrixError): Response {
     headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterMs / 1000)));
   }
   return jsonResponse(error.toJSON(), error.status, headers);
+}
+
+/**
+ * The Matrix error to answer for anything a request handler threw: `MatrixError`s as they
+ * are, invalid identifiers 400, unavailable membership 503 with `Retry-After`, anything
+ * else 500 `M_UNKNOWN` (logged, never shown to the client).
+ */
+export function matrixErrorOf(error: unknown, logger: Logger): MatrixError {
+  if (error instanceof MatrixError) return error;
+  if (error instanceof InvalidIdentifierError) {
+    return new MatrixError(400, 'M_INVALID_PARAM', error.message);
+  }
+  if (error instanceof MembershipLookupError) {
+    logger.warn('request needs membership that is unavailable', { error: error.message });
+    return new MatrixError(503, 'M_UNKNOWN', 'Room membership is unavailable right now; retry', {
+      retryAfterMs: 2000,
+    });
+  }
+  logger.error('request failed', { error: messageOf(error), name: (error as Error)?.name });
+  return new MatrixError(500, 'M_UNKNOWN', 'Internal server error');
 }

@@ -24,6 +24,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { messageOf, ServerStartError } from './errors.ts';
+import { hotRoutes } from './node-hot-routes.ts';
 import { parserRejection } from './parser-rejection.ts';
 import type { PresenceServer } from './presence-server.ts';
 
@@ -44,6 +45,11 @@ export interface ListenOptions {
   readonly port?: number;
   /** How long open connections may still be served after the drain (default 10 s). */
   readonly gracePeriodMs?: number;
+  /**
+   * Serve `/sync` and `PUT /presence` straight from `node:http` (default true; false sends
+   * every request through the Hono app, for comparison).
+   */
+  readonly hotRoutes?: boolean;
 }
 
 /**
@@ -59,9 +65,13 @@ export function listen(
   const gracePeriodMs = options.gracePeriodMs ?? 10_000;
   let draining = false;
   const honoListener = getRequestListener(server.app.fetch);
+  const viaHono = (request: IncomingMessage, response: ServerResponse): void => {
+    void honoListener(request, response);
+  };
+  const handle = options.hotRoutes === false ? viaHono : hotRoutes(server.context, viaHono);
   const http = createServer((request: IncomingMessage, response: ServerResponse) => {
     if (draining) response.shouldKeepAlive = false;
-    void honoListener(request, response);
+    handle(request, response);
   });
   http.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     answerClientError(server, error, socket);

@@ -85,6 +85,8 @@ export class PresenceServer {
   readonly federation: FederationSender;
   readonly explainer: PresenceExplainer;
   readonly modules: readonly PresenceRouterModule[];
+  /** What the HTTP routes use (the Hono app's, and the Node fast path's). */
+  readonly context: AppContext;
   readonly #syncHandler: SyncHandler;
   readonly #shutdown = new AbortController();
   readonly #close: (() => Promise<void> | void) | undefined;
@@ -132,7 +134,7 @@ export class PresenceServer {
     const knownUsers = [
       ...new Set([...options.settings.accessTokens.values(), ...(options.knownUsers ?? [])]),
     ].sort();
-    const context: AppContext = {
+    const context: AppContext = (this.context = {
       serverName: options.serverName,
       service: this.service,
       syncHandler: this.#syncHandler,
@@ -152,7 +154,7 @@ export class PresenceServer {
       maxSyncTimeoutMs: options.settings.maxSyncTimeoutMs,
       livePage: options.settings.livePage,
       shutdownSignal: this.#shutdown.signal,
-    };
+    });
     this.app = createApp(context);
     this.metrics.gauge(
       'presence_router_active_long_polls',

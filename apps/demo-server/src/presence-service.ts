@@ -114,6 +114,7 @@ export class PresenceService {
   readonly #listeners = new Set<(batch: DeliveredBatch) => void>();
   readonly #retries: RoutingRetries;
   readonly #pipeline: PresencePipeline;
+  #syncingCache: { version: number; flags: Uint8Array | undefined } | undefined;
   /** Users whose last snapshot missed rooms that could not be looked up. */
   readonly #incompleteSnapshots = new Set<string>();
 
@@ -211,8 +212,11 @@ export class PresenceService {
       const interest = await this.router.getInterestedUsers(userId);
       if (interest === ALL_USERS || interest.size > 0) this.#readSide.set(userId, interest);
       else this.#readSide.delete(userId);
-      const previous = this.currentState(userId);
-      this.#accept(previous, afterSync(previous, setPresence, this.now()), 'skip');
+      // `offline` leaves presence alone: nothing to compute.
+      if (setPresence !== 'offline') {
+        const previous = this.currentState(userId);
+        this.#accept(previous, afterSync(previous, setPresence, this.now()), 'skip');
+      }
     } catch (error) {
       this.syncEnded(userId, setPresence);
       throw error;
@@ -521,17 +525,8 @@ export class PresenceService {
    * string or map work for members that do not sync.
    */
   #deliverGroups(position: number, result: FanOutResult): number {
-    const interner = this.router.interner;
-    const syncing = new Uint8Array(interner.size);
-    let marked = 0;
-    for (const userId of this.streams.userIds()) {
-      const id = interner.lookup(userId);
-      if (id !== undefined && id < syncing.length) {
-        syncing[id] = 1;
-        marked++;
-      }
-    }
-    if (marked === 0) return 0;
+    const syncing = this.#syncingFlags();
+    if (syncing === undefined) return 0;
     let deliveries = 0;
     for (const group of result.groups) {
       const members = group.memberIds;
@@ -546,6 +541,27 @@ export class PresenceService {
       }
     }
     return deliveries;
+  }
+
+  /**
+   * 1 at the interned integer of each user with a stream, rebuilt only when the set of
+   * streams changes (users interned later read as 0: they have no stream). `undefined` when
+   * nobody syncs.
+   */
+  #syncingFlags(): Uint8Array | undefined {
+    const cached = this.#syncingCache;
+    if (cached?.version !== this.streams.version) {
+      const interner = this.router.interner;
+      const ids: number[] = [];
+      for (const userId of this.streams.userIds()) ids.push(interner.intern(userId));
+      const flags = new Uint8Array(interner.size);
+      for (const id of ids) flags[id] = 1;
+      this.#syncingCache = {
+        version: this.streams.version,
+        flags: ids.length > 0 ? flags : undefined,
+      };
+    }
+    return this.#syncingCache?.flags;
   }
 
   /** Delivers to syncing users whose read-side interest covers a sender. */

@@ -18,6 +18,7 @@ import { MatrixError } from './errors.ts';
 import { type PresenceEvent, presenceEvent } from './presence-event.ts';
 import type { SetPresence } from './presence-rules.ts';
 import type { PresenceService } from './presence-service.ts';
+import type { AbortSignalLike } from './sync-streams.ts';
 
 /** What a sync asks for. */
 export interface SyncRequest {
@@ -28,7 +29,7 @@ export interface SyncRequest {
   /** Answer a snapshot even with a since token (changes since the token are merged in). */
   readonly fullState?: boolean;
   /** Aborts the long-poll (client gone, shutdown). */
-  readonly signal?: AbortSignal | undefined;
+  readonly signal?: AbortSignalLike | undefined;
 }
 
 /** The presence part of a sync response, plus the token. */
@@ -113,19 +114,23 @@ export class SyncHandler {
         // A log that no longer reaches the token: every interested user's latest state,
         // offline included, stands in for the changes that were dropped.
         const snapshot = this.#service.snapshot(interest, changes.truncated);
+        streams.markAnswered(userId);
         return this.#respond(position, mergeLatest(changes.states, snapshot));
       }
       const position = streams.position;
       const remaining = deadline - Date.now();
+      const ready = changes.states.length > 0;
       if (
-        changes.states.length > 0 ||
+        (ready && !streams.answeredRecently(userId)) ||
         remaining <= 0 ||
         this.#stopping ||
         request.signal?.aborted === true
       ) {
+        if (ready) streams.markAnswered(userId);
         return this.#respond(position, changes.states);
       }
-      await streams.wait(userId, position, remaining, request.signal);
+      // Nothing yet, or answered a moment ago: wait for news, or for the window to end.
+      await streams.wait(userId, ready ? since : position, remaining, request.signal);
     }
   }
 

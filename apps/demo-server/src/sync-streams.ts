@@ -37,8 +37,8 @@ interface UserStream {
   snapshotAt: number;
   /** When the stream was last opened by a sync (ms, the caller's clock). */
   usedAt: number;
-  /** When its waiters were last woken (ms, `performance.now()`). */
-  wokenAt: number;
+  /** When a sync last answered it with presence (ms, `performance.now()`). */
+  answeredAt: number;
   /** A wake is scheduled for the end of the coalescing window. */
   wakeDue: boolean;
   readonly waiters: Set<() => void>;
@@ -52,6 +52,13 @@ export interface StreamChanges {
   readonly snapshotDue: boolean;
   /** The log no longer reaches back to the token (or the token predates the stream). */
   readonly truncated: boolean;
+}
+
+/** What a long-poll needs of an abort signal (a DOM `AbortSignal` is one). */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
 }
 
 /** A parsed since token. */
@@ -85,11 +92,17 @@ export class SyncStreams {
   #waiting = 0;
   #closed = false;
   #wakes = 0;
+  #version = 0;
 
   constructor(options: SyncStreamsOptions = {}) {
     this.#maxEntries = Math.max(2, options.maxEntriesPerUser ?? 1024);
     this.instanceId = options.instanceId ?? Math.random().toString(36).slice(2, 10);
     this.#coalesceMs = Math.max(0, options.coalesceMs ?? 0);
+  }
+
+  /** Changes whenever a stream is created or dropped (to cache what depends on the set). */
+  get version(): number {
+    return this.#version;
   }
 
   /** Times waiters were woken (one per stream wake). */
@@ -145,12 +158,13 @@ export class SyncStreams {
   open(userId: string, now = 0): void {
     const stream = this.#streams.get(userId);
     if (stream === undefined) {
+      this.#version++;
       this.#streams.set(userId, {
         entries: [],
         truncatedThrough: this.#position,
         snapshotAt: 0,
         usedAt: now,
-        wokenAt: Number.NEGATIVE_INFINITY,
+        answeredAt: Number.NEGATIVE_INFINITY,
         wakeDue: false,
         waiters: new Set(),
       });
@@ -172,6 +186,7 @@ export class SyncStreams {
         dropped++;
       }
     }
+    if (dropped > 0) this.#version++;
     return dropped;
   }
 
@@ -233,18 +248,16 @@ export class SyncStreams {
 
   /**
    * Waits until the user's stream gets something after `since`, `timeoutMs` passes, `signal`
-   * aborts or the streams close. Resolves at once when something is already there.
+   * aborts or the streams close. Resolves at once when something is already there, unless the
+   * stream was answered within the coalescing window: then at the window's end.
    */
-  wait(userId: string, since: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  wait(userId: string, since: number, timeoutMs: number, signal?: AbortSignalLike): Promise<void> {
     this.open(userId);
     const stream = this.#streams.get(userId) as UserStream;
     const last = stream.entries[stream.entries.length - 1];
     const ready = (last !== undefined && last.position > since) || stream.snapshotAt > since;
     if (this.#closed || timeoutMs <= 0 || signal?.aborted === true) return Promise.resolve();
-    if (ready && !this.#inWindow(stream)) {
-      stream.wokenAt = performance.now();
-      return Promise.resolve();
-    }
+    if (ready && !this.#inWindow(stream)) return Promise.resolve();
     return new Promise((resolve) => {
       this.#waiting++;
       const done = (): void => {
@@ -271,8 +284,23 @@ export class SyncStreams {
     for (const stream of this.#streams.values()) this.#wake(stream);
   }
 
+  /**
+   * Whether the user's stream was answered with presence less than `coalesceMs` ago: an
+   * answer now would come too soon, so the sync waits (see {@link wait}).
+   */
+  answeredRecently(userId: string): boolean {
+    const stream = this.#streams.get(userId);
+    return stream !== undefined && this.#inWindow(stream);
+  }
+
+  /** Records that a sync answered the user's stream with presence now. */
+  markAnswered(userId: string): void {
+    const stream = this.#streams.get(userId);
+    if (stream !== undefined && this.#coalesceMs > 0) stream.answeredAt = performance.now();
+  }
+
   #inWindow(stream: UserStream): boolean {
-    return this.#coalesceMs > 0 && performance.now() - stream.wokenAt < this.#coalesceMs;
+    return this.#coalesceMs > 0 && performance.now() - stream.answeredAt < this.#coalesceMs;
   }
 
   /** Wakes the stream's waiters now, or at the end of its coalescing window. */
@@ -287,7 +315,7 @@ export class SyncStreams {
     stream.wakeDue = true;
     this.#deferred.push(stream);
     if (this.#deferredTimer !== undefined) return;
-    const wait = Math.max(1, stream.wokenAt + this.#coalesceMs - performance.now());
+    const wait = Math.max(1, stream.answeredAt + this.#coalesceMs - performance.now());
     this.#deferredTimer = setTimeout(() => this.#wakeDeferred(), wait);
   }
 
@@ -299,7 +327,7 @@ export class SyncStreams {
     const now = performance.now();
     let next = Number.POSITIVE_INFINITY;
     for (const stream of deferred) {
-      const end = stream.wokenAt + this.#coalesceMs;
+      const end = stream.answeredAt + this.#coalesceMs;
       if (end <= now + 1) {
         stream.wakeDue = false;
         this.#wake(stream);
@@ -315,7 +343,6 @@ export class SyncStreams {
 
   #wake(stream: UserStream): void {
     if (stream.waiters.size === 0) return;
-    stream.wokenAt = performance.now();
     this.#wakes++;
     for (const waiter of [...stream.waiters]) waiter();
   }

@@ -11,19 +11,13 @@
  * ```
  * @module
  */
-import { PRESENCE_STATES, type PresenceStateName, roomIdProblem } from '@presence-router/core';
+import { roomIdProblem } from '@presence-router/core';
 import type { Hono } from 'hono';
 import type { AppContext } from '../app-context.ts';
 import { MatrixError } from '../errors.ts';
-import {
-  booleanParam,
-  checkedUserId,
-  integerParam,
-  jsonResponse,
-  readJsonObject,
-} from '../matrix-http.ts';
+import { checkedUserId, jsonResponse, readJsonObject } from '../matrix-http.ts';
 import { presenceContent } from '../presence-event.ts';
-import type { SetPresence } from '../presence-rules.ts';
+import { putPresenceRequest, syncRequest } from './presence-requests.ts';
 
 /** The spec versions answered by `/versions`. */
 export const SUPPORTED_VERSIONS = [
@@ -42,8 +36,6 @@ export const SUPPORTED_VERSIONS = [
 ];
 
 const CLIENT = '/_matrix/client/:version{v3|r0}';
-const SET_PRESENCE: readonly string[] = ['online', 'unavailable', 'offline'];
-const PUT_KEYS: ReadonlySet<string> = new Set(['presence', 'status_msg']);
 
 /** Registers the client-server routes on `app`. */
 export function registerClientServerRoutes(app: Hono, ctx: AppContext): void {
@@ -119,51 +111,13 @@ export function registerClientServerRoutes(app: Hono, ctx: AppContext): void {
     return jsonResponse(filter);
   });
 
-  app.put(`${CLIENT}/presence/:userId/status`, async (c) => {
-    const userId = ctx.auth.user(c.req.raw);
-    const target = checkedUserId(c.req.param('userId'));
-    if (target !== userId) {
-      throw new MatrixError(
-        403,
-        'M_FORBIDDEN',
-        'You cannot set the presence state of another user',
-      );
-    }
-    const body = await readJsonObject(c.req.raw);
-    for (const key of Object.keys(body)) {
-      if (!PUT_KEYS.has(key)) {
-        throw new MatrixError(
-          400,
-          'M_BAD_JSON',
-          `Unexpected key ${JSON.stringify(key)}: only presence and status_msg are allowed`,
-        );
-      }
-    }
-    const presence = body.presence;
-    if (
-      typeof presence !== 'string' ||
-      !(PRESENCE_STATES as readonly string[]).includes(presence)
-    ) {
-      throw new MatrixError(
-        400,
-        'M_INVALID_PARAM',
-        `presence must be one of ${PRESENCE_STATES.join(', ')}`,
-      );
-    }
-    const statusMsg = body.status_msg;
-    if (statusMsg !== undefined && statusMsg !== null && typeof statusMsg !== 'string') {
-      throw new MatrixError(400, 'M_INVALID_PARAM', 'status_msg must be a string');
-    }
-    const verdict = ctx.rateLimiter.take(userId, ctx.service.now());
-    if (!verdict.allowed) {
-      ctx.metrics.rateLimited.inc();
-      throw new MatrixError(429, 'M_LIMIT_EXCEEDED', 'Too many presence updates', {
-        retryAfterMs: verdict.retryAfterMs,
-      });
-    }
-    await ctx.service.setPresence(userId, presence as PresenceStateName, statusMsg ?? null);
-    return jsonResponse({});
-  });
+  app.put(`${CLIENT}/presence/:userId/status`, async (c) =>
+    jsonResponse(
+      await putPresenceRequest(ctx, c.req.raw, c.req.param('userId'), () =>
+        readJsonObject(c.req.raw),
+      ),
+    ),
+  );
 
   app.get(`${CLIENT}/presence/:userId/status`, async (c) => {
     const userId = ctx.auth.user(c.req.raw);
@@ -178,37 +132,9 @@ export function registerClientServerRoutes(app: Hono, ctx: AppContext): void {
     return jsonResponse(presenceContent(ctx.service.currentState(target), ctx.service.now()));
   });
 
-  app.get(`${CLIENT}/sync`, async (c) => {
-    const userId = ctx.auth.user(c.req.raw);
-    const url = new URL(c.req.url);
-    const setPresence = url.searchParams.get('set_presence') ?? 'online';
-    if (!SET_PRESENCE.includes(setPresence)) {
-      throw new MatrixError(
-        400,
-        'M_INVALID_PARAM',
-        `set_presence must be one of ${SET_PRESENCE.join(', ')}`,
-      );
-    }
-    const timeoutMs = integerParam(url, 'timeout', 0, ctx.maxSyncTimeoutMs);
-    const fullState = booleanParam(url, 'full_state', false);
-    const since = url.searchParams.get('since') ?? undefined;
-    const presence = await ctx.syncHandler.sync(userId, {
-      since,
-      timeoutMs,
-      setPresence: setPresence as SetPresence,
-      fullState,
-      signal: c.req.raw.signal,
-    });
-    return jsonResponse({
-      next_batch: presence.next_batch,
-      presence: presence.presence,
-      account_data: { events: [] },
-      to_device: { events: [] },
-      device_lists: { changed: [], left: [] },
-      device_one_time_keys_count: {},
-      rooms: { join: {}, invite: {}, leave: {}, knock: {} },
-    });
-  });
+  app.get(`${CLIENT}/sync`, async (c) =>
+    jsonResponse(await syncRequest(ctx, c.req.raw, c.req.raw.signal)),
+  );
 
   app.get(`${CLIENT}/rooms/:roomId/joined_members`, async (c) => {
     const userId = ctx.auth.user(c.req.raw);
