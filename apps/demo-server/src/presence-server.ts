@@ -134,7 +134,7 @@ export class PresenceServer {
     const knownUsers = [
       ...new Set([...options.settings.accessTokens.values(), ...(options.knownUsers ?? [])]),
     ].sort();
-    const context: AppContext = (this.context = {
+    const context: AppContext = {
       serverName: options.serverName,
       service: this.service,
       syncHandler: this.#syncHandler,
@@ -154,7 +154,8 @@ export class PresenceServer {
       maxSyncTimeoutMs: options.settings.maxSyncTimeoutMs,
       livePage: options.settings.livePage,
       shutdownSignal: this.#shutdown.signal,
-    });
+    };
+    this.context = context;
     this.app = createApp(context);
     this.metrics.gauge(
       'presence_router_active_long_polls',
