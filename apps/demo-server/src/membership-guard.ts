@@ -8,6 +8,10 @@
  * timeout (`membership.lookup_timeout`) bounds how long a hanging key keeps failing slowly
  * before it fails outright.
  *
+ * Answers are checked too: a source that answers something other than a `Map` of arrays of
+ * IDs (a broken adapter, a proxy that lies) fails the keys it garbled instead of crashing
+ * the fan-out. A list that passed is remembered by identity and not checked again.
+ *
  * @example
  * ```ts
  * const guarded = new GuardedMembership(cachedSource, { answerWithinMs: 250 });
@@ -20,8 +24,10 @@ import {
   isSettledMembershipSource,
   MembershipLookupError,
   type MembershipSource,
+  roomIdProblem,
   type SettledLookup,
   type SettledMembershipSource,
+  userIdProblem,
 } from '@presence-router/core';
 
 /** Options of {@link GuardedMembership}. */
@@ -41,6 +47,9 @@ export class GuardedMembership implements SettledMembershipSource {
   readonly #answerWithinMs: number;
   readonly #graceMs: number;
   #slowKeys = 0;
+  #malformedAnswers = 0;
+  /** Lists already checked (sources return the same array while a room is unchanged). */
+  readonly #valid = new WeakSet<object>();
 
   constructor(inner: MembershipSource, options: GuardedMembershipOptions) {
     this.#inner = inner;
@@ -56,6 +65,11 @@ export class GuardedMembership implements SettledMembershipSource {
   /** Keys that failed as slow so far. */
   get slowKeys(): number {
     return this.#slowKeys;
+  }
+
+  /** Keys whose answer was malformed so far. */
+  get malformedAnswers(): number {
+    return this.#malformedAnswers;
   }
 
   getJoinedMembersSettled(roomIds: readonly string[]): Promise<SettledLookup> {
@@ -85,7 +99,7 @@ export class GuardedMembership implements SettledMembershipSource {
   async #settled(what: What, ids: readonly string[]): Promise<SettledLookup> {
     if (ids.length === 0) return { found: new Map(), errors: new Map() };
     const whole = await within(settledCall(this.#inner, what, ids), this.#answerWithinMs);
-    if (whole !== TIMED_OUT) return whole;
+    if (whole !== TIMED_OUT) return this.#checked(what, ids, whole);
     const found = new Map<string, readonly string[]>();
     const errors = new Map<string, Error>();
     const answers =
@@ -101,12 +115,48 @@ export class GuardedMembership implements SettledMembershipSource {
         errors.set(id, this.#slowError(what, id));
         return;
       }
-      const value = answer.found.get(id);
-      const error = answer.errors.get(id);
+      const checked = this.#checked(what, [id], answer);
+      const value = checked.found.get(id);
+      const error = checked.errors.get(id);
       if (error !== undefined) errors.set(id, error);
       else if (value !== undefined) found.set(id, value);
     });
     return { found, errors };
+  }
+
+  /** `answer` with every key whose answer is malformed moved to `errors`. */
+  #checked(what: What, ids: readonly string[], answer: SettledLookup): SettledLookup {
+    const found = answer.found as unknown;
+    const errors = answer.errors as unknown;
+    if (!(found instanceof Map) || !(errors instanceof Map)) {
+      const error = this.#malformed(what, ids, 'not a Map');
+      return { found: new Map(), errors: new Map(ids.map((id) => [id, error])) };
+    }
+    let bad: Map<string, Error> | undefined;
+    for (const id of ids) {
+      const value: unknown = found.get(id);
+      if (value === undefined || this.#valid.has(value as object)) continue;
+      const problem = listProblem(what, value);
+      if (problem === undefined) {
+        this.#valid.add(value as readonly string[]);
+        continue;
+      }
+      bad ??= new Map();
+      bad.set(id, this.#malformed(what, [id], problem));
+    }
+    if (bad === undefined) return answer;
+    const kept = new Map(found as ReadonlyMap<string, readonly string[]>);
+    const failed = new Map(errors as ReadonlyMap<string, Error>);
+    for (const [id, error] of bad) {
+      kept.delete(id);
+      failed.set(id, error);
+    }
+    return { found: kept, errors: failed };
+  }
+
+  #malformed(what: What, ids: readonly string[], problem: string): MembershipLookupError {
+    this.#malformedAnswers++;
+    return new MembershipLookupError(what, ids, `malformed answer from the source: ${problem}`);
   }
 
   #slowError(what: What, id: string): MembershipLookupError {
@@ -137,6 +187,21 @@ async function settledCall(
     const error = new MembershipLookupError(what, ids, cause);
     return { found: new Map(), errors: new Map(ids.map((id) => [id, error])) };
   }
+}
+
+/** Why `value` is not a list of user IDs (members) or room IDs (rooms); undefined if it is. */
+function listProblem(what: What, value: unknown): string | undefined {
+  if (!Array.isArray(value)) return `${typeof value} instead of an array`;
+  for (const id of value as unknown[]) {
+    const problem =
+      typeof id !== 'string'
+        ? `${id === null ? 'null' : typeof id} in the list`
+        : what === 'members'
+          ? userIdProblem(id)
+          : roomIdProblem(id);
+    if (problem !== undefined) return `${JSON.stringify(id)?.slice(0, 80)}: ${problem}`;
+  }
+  return undefined;
 }
 
 /** `promise`, or {@link TIMED_OUT} when it has not settled after `ms`. */

@@ -51,20 +51,22 @@ export class Counter implements Metric {
   }
 }
 
-/** A value read when rendering. */
+/** A value read when rendering: a gauge, or a counter kept elsewhere. */
 export class Gauge implements Metric {
   readonly name: string;
   readonly help: string;
+  readonly type: 'gauge' | 'counter';
   readonly #read: () => number;
 
-  constructor(name: string, help: string, read: () => number) {
+  constructor(name: string, help: string, read: () => number, type: 'gauge' | 'counter' = 'gauge') {
     this.name = name;
     this.help = help;
     this.#read = read;
+    this.type = type;
   }
 
   render(): string {
-    return `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} gauge\n${this.name} ${formatNumber(this.#read())}\n`;
+    return `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} ${this.type}\n${this.name} ${formatNumber(this.#read())}\n`;
   }
 }
 
@@ -144,6 +146,11 @@ export class ServerMetrics {
   /** Adds a gauge read at render time. */
   gauge(name: string, help: string, read: () => number): void {
     this.#gauges.push(new Gauge(name, help, read));
+  }
+
+  /** Adds a counter kept by another object, read at render time. */
+  counterFrom(name: string, help: string, read: () => number): void {
+    this.#gauges.push(new Gauge(name, help, read, 'counter'));
   }
 
   /** Everything in Prometheus text format. */

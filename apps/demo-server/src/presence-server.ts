@@ -104,6 +104,7 @@ export class PresenceServer {
       metrics: ServerMetrics;
       service: PresenceService;
       modules: PresenceRouterModule[];
+      membership: GuardedMembership;
     },
   ) {
     this.serverName = options.serverName;
@@ -166,6 +167,36 @@ export class PresenceServer {
       'presence_router_syncing_users',
       'Users with a sync in progress.',
       () => this.service.syncingCount,
+    );
+    this.metrics.gauge(
+      'presence_router_pending_updates',
+      'Accepted presence changes waiting for a routing batch.',
+      () => this.service.pipeline.pendingCount,
+    );
+    this.metrics.gauge(
+      'presence_router_routing_batches_in_flight',
+      'Routing batches running now.',
+      () => this.service.pipeline.batchesInFlight,
+    );
+    this.metrics.gauge(
+      'presence_router_failing_lookups',
+      'Rooms and users whose membership lookup fails (their presence waits for a retry).',
+      () => this.service.retries.size,
+    );
+    this.metrics.gauge(
+      'presence_router_updates_waiting_for_retry',
+      '(failing room or user, sender) pairs waiting for a retry.',
+      () => this.service.retries.waitingUsers,
+    );
+    this.metrics.counterFrom(
+      'presence_router_slow_lookups_total',
+      'Membership lookups not answered in time (routed later).',
+      () => parts.membership.slowKeys,
+    );
+    this.metrics.counterFrom(
+      'presence_router_malformed_lookups_total',
+      'Membership answers refused as malformed.',
+      () => parts.membership.malformedAnswers,
     );
     this.metrics.gauge(
       'presence_router_sync_streams',
@@ -247,7 +278,14 @@ export class PresenceServer {
       excludeRoomsFromPresence: options.excludeRoomsFromPresence,
       now: options.now,
     });
-    return new PresenceServer(options, { logger, federation, metrics, service, modules });
+    return new PresenceServer(options, {
+      logger,
+      federation,
+      metrics,
+      service,
+      modules,
+      membership,
+    });
   }
 
   /** Aborted when shutdown begins. */

@@ -488,9 +488,11 @@ export class PresenceService {
       this.#published.get(userId) ?? this.currentState(userId);
     const rooms = new Map<string, readonly UserPresenceState[]>();
     for (const [roomId, userIds] of due.rooms) rooms.set(roomId, userIds.map(latest));
+    // The keys retried are looked up; other failing keys wait for their own retries.
+    const failing = this.#retries.knownFailing;
     const result = await this.router.fanOutRetry(
       { users: due.users.map(latest), rooms },
-      { knownFailing: this.#retries.knownFailing },
+      { knownFailing: { has: (id) => failing.has(id) && !due.keys.has(id) } },
     );
     this.#metrics.routingRetries.inc(due.entries.length);
     // Delivered with the states as they are now: a state routed meanwhile is not undone.

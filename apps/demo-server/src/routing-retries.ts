@@ -63,6 +63,8 @@ export interface DueRetries {
   readonly rooms: ReadonlyMap<string, readonly string[]>;
   /** Every user concerned (to mark in flight). */
   readonly allUsers: ReadonlySet<string>;
+  /** The failing keys taken (room and user IDs): these are to be looked up again. */
+  readonly keys: ReadonlySet<string>;
   readonly entries: readonly { readonly entry: RetryEntry; readonly users: Map<string, number> }[];
 }
 
@@ -151,7 +153,9 @@ export class RoutingRetries {
       if (entry.kind === 'user') users.push(entry.id);
       else rooms.set(entry.id, ids);
     }
-    return entries.length === 0 ? undefined : { users, rooms, allUsers, entries };
+    if (entries.length === 0) return undefined;
+    const keys = new Set(entries.map(({ entry }) => entry.id));
+    return { users, rooms, allUsers, keys, entries };
   }
 
   /**

@@ -1,6 +1,7 @@
 /**
- * Operations endpoints: `GET /health` (liveness and a few counts) and `GET /metrics`
- * (Prometheus text format).
+ * Operations endpoints: `GET /health` (`ok`; `degraded` while membership lookups fail,
+ * listing the failing rooms and users; `stopping`, with 503, during shutdown) and
+ * `GET /metrics` (Prometheus text format).
  *
  * @example
  * ```ts
@@ -16,18 +17,25 @@ import { PROMETHEUS_CONTENT_TYPE } from '../metrics.ts';
 
 /** Registers `/health` and `/metrics` on `app`. */
 export function registerOperationsRoutes(app: Hono, ctx: AppContext): void {
-  app.get('/health', () =>
-    jsonResponse(
+  app.get('/health', () => {
+    const stopping = ctx.shutdownSignal.aborted;
+    const { retries, pipeline } = ctx.service;
+    const status = stopping ? 'stopping' : retries.size > 0 ? 'degraded' : 'ok';
+    return jsonResponse(
       {
-        status: ctx.shutdownSignal.aborted ? 'stopping' : 'ok',
+        status,
         server_name: ctx.serverName,
         syncing_users: ctx.service.syncingCount,
         waiting_long_polls: ctx.service.streams.waitingCount,
         stream_position: ctx.service.streams.position,
+        pending_updates: pipeline.pendingCount,
+        // Rooms and users whose membership lookup fails: presence waits for a retry there.
+        failing_lookups: retries.failing(ctx.service.now()),
+        updates_waiting_for_retry: retries.waitingUsers,
       },
-      ctx.shutdownSignal.aborted ? 503 : 200,
-    ),
-  );
+      stopping ? 503 : 200,
+    );
+  });
 
   app.get(
     '/metrics',
