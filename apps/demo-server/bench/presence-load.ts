@@ -31,6 +31,12 @@ export interface PresenceLoadOptions {
   /** PUTs per second, open loop (a sender with a PUT in flight is skipped). */
   readonly rate: number;
   readonly seconds: number;
+  /**
+   * Seconds of the same traffic before measuring (default 5): the server's JIT warms up and
+   * the listeners settle into their long-poll rhythm. Latency samples of PUTs sent then are
+   * left out; the loss check covers them.
+   */
+  readonly warmupSeconds?: number;
   /** Long-poll timeout of the listeners (ms). */
   readonly pollTimeoutMs?: number;
   /** Send SIGTERM to the server this many seconds into the run. */
@@ -39,6 +45,10 @@ export interface PresenceLoadOptions {
   readonly extraYaml?: string;
   /** Write a V8 CPU profile of the server into this directory. */
   readonly profileDir?: string;
+  /** Extra Node flags for the server process (e.g. `--trace-gc`). */
+  readonly nodeFlags?: readonly string[];
+  /** Told everything the server wrote to stdout, once the run is over. */
+  readonly onServerOutput?: (output: string) => void;
   /** `fast` (default): the Node fast path for the hot routes; `hono`: every request via Hono. */
   readonly http?: 'fast' | 'hono';
   /** Told about progress (one line at a time). */
@@ -63,6 +73,7 @@ export interface PresenceLoadResult {
     readonly rate: number;
     readonly seconds: number;
     readonly sigtermAtSeconds: number | undefined;
+    readonly warmupSeconds: number;
     readonly http: 'fast' | 'hono';
   };
   readonly puts: {
@@ -77,6 +88,8 @@ export interface PresenceLoadResult {
     readonly acknowledgedPerSecond: number;
   };
   readonly deliveryMs: Percentiles;
+  /** p99 of the updates sent in each second of the run. */
+  readonly p99BySecond: readonly number[];
   readonly syncRequestsPerSecond: number;
   readonly syncErrors: number;
   /** (listener, sender) pairs checked at the end. */
@@ -132,7 +145,7 @@ ${options.extraYaml ?? ''}`;
 }
 
 /** Grows a float buffer of latency samples. */
-class Samples {
+export class Samples {
   #values = new Float64Array(1 << 16);
   #count = 0;
 
@@ -184,7 +197,13 @@ class Listener {
   }
 
   /** Applies a sync answer; records the latency of every update it newly covers. */
-  apply(body: SyncBody, sentAt: ReadonlyMap<string, number[]>, latencies: Samples): void {
+  apply(
+    body: SyncBody,
+    sentAt: ReadonlyMap<string, number[]>,
+    latencies: Samples,
+    perSecond?: Map<number, Samples>,
+    origin?: number,
+  ): void {
     const now = performance.now();
     for (const event of body.presence.events) {
       const seq = Number(/^s(\d+)$/.exec(event.content.status_msg ?? '')?.[1] ?? Number.NaN);
@@ -196,7 +215,17 @@ class Listener {
       if (times === undefined) continue;
       for (let s = before + 1; s <= seq; s++) {
         const t = times[s];
-        if (t !== undefined) latencies.add(now - t);
+        if (t === undefined || t < (origin ?? 0)) continue;
+        latencies.add(now - t);
+        if (perSecond !== undefined && origin !== undefined) {
+          const second = Math.floor((t - origin) / 1000);
+          let bucket = perSecond.get(second);
+          if (bucket === undefined) {
+            bucket = new Samples();
+            perSecond.set(second, bucket);
+          }
+          bucket.add(now - t);
+        }
       }
     }
     this.since = body.next_batch;
@@ -208,10 +237,14 @@ export async function runPresenceLoad(options: PresenceLoadOptions): Promise<Pre
   const progress = options.progress ?? (() => {});
   const server: ServerProcess = await startServerProcess(loadConfigYaml(options), {
     profileDir: options.profileDir,
+    nodeFlags: options.nodeFlags,
     env: { PRESENCE_ROUTER_HOT_ROUTES: options.http === 'hono' ? 'off' : 'on' },
   });
   const client = new LoadClient(server.url);
   const latencies = new Samples();
+  /** Latency samples by the second (of the run) their PUT was sent in. */
+  const perSecond = new Map<number, Samples>();
+  let origin = Number.POSITIVE_INFINITY;
   /** Per sender: send time (performance.now) of each sequence number. */
   const sentAt = new Map<string, number[]>();
   const lastAcked = new Map<string, number>();
@@ -251,7 +284,7 @@ export async function runPresenceLoad(options: PresenceLoadOptions): Promise<Pre
             timeoutMs: pollTimeoutMs,
           });
           listener.syncs++;
-          listener.apply(body, sentAt, latencies);
+          listener.apply(body, sentAt, latencies, perSecond, origin);
         } catch {
           listener.errors++;
           if (serverGone) {
@@ -272,16 +305,27 @@ export async function runPresenceLoad(options: PresenceLoadOptions): Promise<Pre
     let skipped = 0;
     const pending: Promise<void>[] = [];
     const seq = new Map<string, number>(senders.map((s) => [s, -1]));
-    const started = performance.now();
-    const serverCpuStart = server.cpuSeconds();
-    const clientCpuStart = process.cpuUsage();
-    const total = Math.round(options.rate * options.seconds);
+    const warmupMs = (options.warmupSeconds ?? 5) * 1000;
+    const firstDue = performance.now();
+    const started = firstDue + warmupMs;
+    origin = started;
+    /** Counters when the warm-up ended: the figures are differences from these. */
+    let atStart: { sent: number; acknowledged: number; syncs: number } | undefined;
+    let serverCpuStart = server.cpuSeconds();
+    let clientCpuStart = process.cpuUsage();
+    const syncCount = (): number => listeners.reduce((sum, l) => sum + l.syncs, 0);
+    const total = Math.round(options.rate * (options.seconds + warmupMs / 1000));
     let sigtermSent = false;
     let next = 0;
     for (let n = 0; n < total; n++) {
-      const due = started + (n * 1000) / options.rate;
+      const due = firstDue + (n * 1000) / options.rate;
       const wait = due - performance.now();
       if (wait > 1) await sleep(wait);
+      if (atStart === undefined && performance.now() >= started) {
+        atStart = { sent, acknowledged, syncs: syncCount() };
+        serverCpuStart = server.cpuSeconds();
+        clientCpuStart = process.cpuUsage();
+      }
       if (
         options.sigtermAtSeconds !== undefined &&
         !sigtermSent &&
@@ -332,6 +376,8 @@ export async function runPresenceLoad(options: PresenceLoadOptions): Promise<Pre
     }
     await Promise.all(pending);
     const elapsed = (performance.now() - started) / 1000;
+    const base = atStart ?? { sent: 0, acknowledged: 0, syncs: 0 };
+    const measuredSyncs = syncCount() - base.syncs;
     const clientCpu = process.cpuUsage(clientCpuStart);
     const cpu = {
       server: round((server.cpuSeconds() - serverCpuStart) / elapsed),
@@ -378,7 +424,6 @@ export async function runPresenceLoad(options: PresenceLoadOptions): Promise<Pre
         }
       }
     }
-    const syncs = listeners.reduce((sum, l) => sum + l.syncs, 0);
     return {
       setup: {
         listeners: listeners.length,
@@ -387,6 +432,7 @@ export async function runPresenceLoad(options: PresenceLoadOptions): Promise<Pre
         rate: options.rate,
         seconds: options.seconds,
         sigtermAtSeconds: options.sigtermAtSeconds,
+        warmupSeconds: warmupMs / 1000,
         http: options.http ?? 'fast',
       },
       puts: {
@@ -395,10 +441,13 @@ export async function runPresenceLoad(options: PresenceLoadOptions): Promise<Pre
         refused,
         networkErrors,
         skipped,
-        acknowledgedPerSecond: Math.round(acknowledged / elapsed),
+        acknowledgedPerSecond: Math.round((acknowledged - base.acknowledged) / elapsed),
       },
       deliveryMs: latencies.percentiles(),
-      syncRequestsPerSecond: Math.round(syncs / elapsed),
+      p99BySecond: [...perSecond.entries()]
+        .sort((a, b) => a[0] - b[0])
+        .map(([, bucket]) => bucket.percentiles().p99),
+      syncRequestsPerSecond: Math.round(measuredSyncs / elapsed),
       syncErrors: listeners.reduce((sum, l) => sum + l.errors, 0),
       viewsChecked,
       staleViews,
@@ -412,5 +461,6 @@ export async function runPresenceLoad(options: PresenceLoadOptions): Promise<Pre
     clearInterval(rssTimer);
     client.close();
     if (!serverGone) await server.stop('SIGTERM');
+    options.onServerOutput?.(server.output());
   }
 }

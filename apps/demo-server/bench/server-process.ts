@@ -40,6 +40,10 @@ export interface ServerProcessOptions {
   readonly profileDir?: string | undefined;
   /** Extra environment variables. */
   readonly env?: Record<string, string>;
+  /** Where the server's stderr goes (default: this process's). */
+  readonly stderr?: 'inherit' | 'ignore' | number;
+  /** Extra Node flags for the server (e.g. `--trace-gc`); runs it without the bin wrapper. */
+  readonly nodeFlags?: readonly string[];
 }
 
 const APP = join(import.meta.dirname, '..');
@@ -52,21 +56,26 @@ export async function startServerProcess(
   const dir = await mkdtemp(join(tmpdir(), 'presence-router-load-'));
   const configPath = join(dir, 'homeserver.yaml');
   await writeFile(configPath, yaml);
-  const args =
-    options.profileDir === undefined
-      ? [join(APP, 'bin', 'presence-router.mjs')]
-      : [
-          '--cpu-prof',
-          `--cpu-prof-dir=${options.profileDir}`,
-          '--conditions=@presence-router/source',
-          '--import',
-          import.meta.resolve('tsx'),
-          join(APP, 'src', 'cli-main.ts'),
-        ];
+  const direct = options.profileDir !== undefined || options.nodeFlags !== undefined;
+  const args = !direct
+    ? [join(APP, 'bin', 'presence-router.mjs')]
+    : [
+        ...(options.profileDir === undefined
+          ? []
+          : ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`]),
+        ...(options.nodeFlags ?? []),
+        '--conditions=@presence-router/source',
+        '--import',
+        import.meta.resolve('tsx'),
+        join(APP, 'src', 'cli-main.ts'),
+      ];
   const child: ChildProcess = spawn(
     process.execPath,
     [...args, 'serve', '--config', configPath, '--port', '0'],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...options.env } },
+    {
+      stdio: ['ignore', 'pipe', options.stderr ?? 'inherit'],
+      env: { ...process.env, ...options.env },
+    },
   );
   let output = '';
   const exited = new Promise<number | null>((resolve) => {

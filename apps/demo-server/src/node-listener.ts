@@ -73,6 +73,10 @@ export function listen(
     if (draining) response.shouldKeepAlive = false;
     handle(request, response);
   });
+  // Longer than the idle timeouts of clients and load balancers in front (60 s is common), so
+  // the server is never the side that closes an idle connection a request is racing onto.
+  http.keepAliveTimeout = 65_000;
+  http.headersTimeout = 70_000;
   http.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     answerClientError(server, error, socket);
   });

@@ -269,7 +269,10 @@ export class PresenceServer {
       serverName: options.serverName,
       router,
       membership,
-      streams: new SyncStreams({ coalesceMs: options.settings.syncBatchWindowMs }),
+      streams: new SyncStreams({
+        coalesceMs: options.settings.syncBatchWindowMs,
+        answerBudget: options.settings.syncAnswerBudget,
+      }),
       timers: options.settings.timers,
       retryPolicy: options.settings.lookups.retry,
       federation,

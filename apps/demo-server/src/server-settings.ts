@@ -58,6 +58,12 @@ export interface LookupSettings {
 /** Default of `sync_batch_window`. */
 export const DEFAULT_SYNC_BATCH_WINDOW_MS = 50;
 
+/**
+ * Default of `sync_answer_budget`: about what one server process and its clients on 2 cores
+ * sustain (see the README's load figures).
+ */
+export const DEFAULT_SYNC_ANSWER_BUDGET = 10_000;
+
 /** Defaults of {@link LookupSettings}. */
 export const DEFAULT_LOOKUP_SETTINGS: LookupSettings = {
   timeoutMs: 5000,
@@ -81,6 +87,8 @@ export interface ServerSettings {
   readonly maxSyncTimeoutMs: number;
   /** Shortest time between two answers to one user's long-polls, in ms (see `SyncStreams`). */
   readonly syncBatchWindowMs: number;
+  /** Answers per second all long-polls together should stay under; the window grows to fit. */
+  readonly syncAnswerBudget: number;
   /** The live page: off, on behind the admin token, or public (demos). */
   readonly livePage: LivePageAccess;
   readonly logLevel: LogLevel;
@@ -249,6 +257,11 @@ const settingsSchema = z.looseObject({
   max_request_body_size: sizeSchema.optional(),
   max_sync_timeout: durationSchema.optional(),
   sync_batch_window: durationSchema.optional(),
+  sync_answer_budget: z
+    .number({ error: 'answers per second (a whole number; 0: no budget)' })
+    .int('a whole number of answers per second')
+    .min(0, 'a whole number of answers per second (0: no budget)')
+    .optional(),
   live_page: z
     .union([z.boolean(), z.literal('public')], {
       error: 'true (behind the admin token), false, or public',
@@ -350,6 +363,7 @@ export function parseServerSettings(
     maxRequestBodyBytes: raw.max_request_body_size ?? 64 * 1024,
     maxSyncTimeoutMs: Math.min(raw.max_sync_timeout ?? 120_000, 3_600_000),
     syncBatchWindowMs: Math.min(raw.sync_batch_window ?? DEFAULT_SYNC_BATCH_WINDOW_MS, 10_000),
+    syncAnswerBudget: raw.sync_answer_budget ?? DEFAULT_SYNC_ANSWER_BUDGET,
     livePage: raw.live_page === 'public' ? 'public' : raw.live_page === true ? 'admin' : 'off',
     logLevel: raw.log_level ?? 'info',
     membership: membershipSettings(raw.membership, options.baseDir),

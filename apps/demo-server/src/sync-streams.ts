@@ -8,10 +8,13 @@
  * Only users that have synced at least once have a stream: anyone else gets a full snapshot
  * on their first sync anyway.
  *
- * Answers are coalesced: a stream answered less than `coalesceMs` ago is not woken (nor
- * answered, if data is already there) before that much time has passed; what arrives
- * meanwhile goes into the same answer. A client long-polling a busy room thus re-polls at
- * most once per window instead of once per batch, while a quiet stream is woken at once.
+ * Answers are coalesced: a stream answered less than a window ago is not woken (nor
+ * answered, if data is already there) before the window has passed; what arrives meanwhile
+ * goes into the same answer. A client long-polling a busy room thus re-polls at most once per
+ * window instead of once per batch, while a quiet stream is woken at once. The window is at
+ * least `coalesceMs`; with an `answerBudget` (answers per second, all streams together) it
+ * adapts every quarter second: it grows in proportion while answers run over the budget and
+ * shrinks back while they run under it (at most 1 s).
  *
  * @example
  * ```ts
@@ -75,7 +78,14 @@ export interface SyncStreamsOptions {
   readonly instanceId?: string;
   /** Shortest time between two answers of one stream, in ms (default 0: no coalescing). */
   readonly coalesceMs?: number;
+  /** Answers per second all long-polls together should stay under (default 0: no budget). */
+  readonly answerBudget?: number;
 }
+
+/** The longest coalescing window the answer budget may ask for (ms). */
+const MAX_WINDOW_MS = 1000;
+/** How often the window is adapted to the answer budget (ms). */
+const ADAPT_EVERY_MS = 250;
 
 const TOKEN = /^p(\d{1,15})_([A-Za-z0-9]{1,32})$/;
 
@@ -85,6 +95,10 @@ export class SyncStreams {
   readonly #maxEntries: number;
   readonly #streams = new Map<string, UserStream>();
   readonly #coalesceMs: number;
+  readonly #answerBudget: number;
+  #windowMs: number;
+  #answersSinceAdapt = 0;
+  #adaptedAt = performance.now();
   /** Streams whose wake waits for the end of their window. */
   #deferred: UserStream[] = [];
   #deferredTimer: ReturnType<typeof setTimeout> | undefined;
@@ -98,6 +112,28 @@ export class SyncStreams {
     this.#maxEntries = Math.max(2, options.maxEntriesPerUser ?? 1024);
     this.instanceId = options.instanceId ?? Math.random().toString(36).slice(2, 10);
     this.#coalesceMs = Math.max(0, options.coalesceMs ?? 0);
+    this.#answerBudget = Math.max(0, options.answerBudget ?? 0);
+    this.#windowMs = this.#coalesceMs;
+  }
+
+  /** The coalescing window now (ms): see the module documentation. */
+  get windowMs(): number {
+    return this.#windowMs;
+  }
+
+  /** Counts an answer; every {@link ADAPT_EVERY_MS}, fits the window to the answer budget. */
+  #countAnswer(now: number): void {
+    this.#answersSinceAdapt++;
+    const elapsed = now - this.#adaptedAt;
+    if (this.#answerBudget === 0 || elapsed < ADAPT_EVERY_MS) return;
+    const rate = (this.#answersSinceAdapt * 1000) / elapsed;
+    // Answers per second scale about inversely with the window: scale it by rate / budget,
+    // halfway (a damped step), within [coalesceMs, MAX_WINDOW_MS].
+    const target = Math.max(this.#windowMs, 1) * (rate / this.#answerBudget);
+    const next = (this.#windowMs + target) / 2;
+    this.#windowMs = Math.min(MAX_WINDOW_MS, Math.max(this.#coalesceMs, next));
+    this.#answersSinceAdapt = 0;
+    this.#adaptedAt = now;
   }
 
   /** Changes whenever a stream is created or dropped (to cache what depends on the set). */
@@ -296,11 +332,14 @@ export class SyncStreams {
   /** Records that a sync answered the user's stream with presence now. */
   markAnswered(userId: string): void {
     const stream = this.#streams.get(userId);
-    if (stream !== undefined && this.#coalesceMs > 0) stream.answeredAt = performance.now();
+    if (stream === undefined) return;
+    const now = performance.now();
+    stream.answeredAt = now;
+    this.#countAnswer(now);
   }
 
   #inWindow(stream: UserStream): boolean {
-    return this.#coalesceMs > 0 && performance.now() - stream.answeredAt < this.#coalesceMs;
+    return this.#windowMs > 0 && performance.now() - stream.answeredAt < this.#windowMs;
   }
 
   /** Wakes the stream's waiters now, or at the end of its coalescing window. */
@@ -315,7 +354,7 @@ export class SyncStreams {
     stream.wakeDue = true;
     this.#deferred.push(stream);
     if (this.#deferredTimer !== undefined) return;
-    const wait = Math.max(1, stream.answeredAt + this.#coalesceMs - performance.now());
+    const wait = Math.max(1, stream.answeredAt + this.windowMs - performance.now());
     this.#deferredTimer = setTimeout(() => this.#wakeDeferred(), wait);
   }
 
@@ -325,9 +364,10 @@ export class SyncStreams {
     const deferred = this.#deferred;
     this.#deferred = [];
     const now = performance.now();
+    const window = this.windowMs;
     let next = Number.POSITIVE_INFINITY;
     for (const stream of deferred) {
-      const end = stream.answeredAt + this.#coalesceMs;
+      const end = stream.answeredAt + window;
       if (end <= now + 1) {
         stream.wakeDue = false;
         this.#wake(stream);

@@ -1,5 +1,5 @@
 import { userPresenceState } from '@presence-router/core';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SyncStreams } from '../src/sync-streams.ts';
 
 const a1 = userPresenceState('@a:hs', { state: 'online' });
@@ -82,5 +82,79 @@ describe('SyncStreams', () => {
       snapshotDue: false,
       truncated: true,
     });
+  });
+});
+
+describe('SyncStreams answer coalescing', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Whether `promise` has settled by now (after pending microtasks). */
+  async function settled(promise: Promise<unknown>): Promise<boolean> {
+    let done = false;
+    void promise.then(() => {
+      done = true;
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    return done;
+  }
+
+  it('a stream answered within the window is woken at its end, with everything that came', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const streams = new SyncStreams({ coalesceMs: 50 });
+    streams.open('@r:hs');
+    // Quiet stream: woken at once.
+    const first = streams.wait('@r:hs', streams.position, 60_000);
+    streams.deliver(streams.nextPosition(), ['@r:hs'], [a1]);
+    expect(await settled(first)).toBe(true);
+    streams.markAnswered('@r:hs');
+    expect(streams.answeredRecently('@r:hs')).toBe(true);
+    // Answered a moment ago: the next delivery waits for the window to end.
+    const since = streams.position;
+    const second = streams.wait('@r:hs', since, 60_000);
+    streams.deliver(streams.nextPosition(), ['@r:hs'], [b1]);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(await settled(second)).toBe(false);
+    streams.deliver(streams.nextPosition(), ['@r:hs'], [a2]);
+    await vi.advanceTimersByTimeAsync(31);
+    expect(await settled(second)).toBe(true);
+    expect(streams.changesSince('@r:hs', since).states).toEqual([b1, a2]);
+  });
+
+  it('data already there is held back until the window ends', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const streams = new SyncStreams({ coalesceMs: 50 });
+    streams.open('@r:hs');
+    const since = streams.position;
+    streams.deliver(streams.nextPosition(), ['@r:hs'], [a1]);
+    streams.markAnswered('@r:hs');
+    const waiting = streams.wait('@r:hs', since, 60_000);
+    expect(await settled(waiting)).toBe(false);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(await settled(waiting)).toBe(true);
+    expect(streams.answeredRecently('@r:hs')).toBe(false);
+  });
+
+  it('the window grows while answers run over the budget and shrinks back under it', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const streams = new SyncStreams({ coalesceMs: 10, answerBudget: 100 });
+    for (let i = 0; i < 100; i++) streams.open(`@u${i}:hs`);
+    expect(streams.windowMs).toBe(10);
+    // 400 answers per second, four times the budget.
+    for (let tick = 0; tick < 12; tick++) {
+      for (let i = 0; i < 100; i++) streams.markAnswered(`@u${i}:hs`);
+      await vi.advanceTimersByTimeAsync(250);
+    }
+    const grown = streams.windowMs;
+    expect(grown).toBeGreaterThan(10);
+    expect(grown).toBeLessThanOrEqual(1000);
+    // A trickle: 4 answers per second.
+    for (let tick = 0; tick < 40; tick++) {
+      streams.markAnswered('@u0:hs');
+      await vi.advanceTimersByTimeAsync(250);
+    }
+    expect(streams.windowMs).toBeLessThan(grown);
+    expect(streams.windowMs).toBe(10);
   });
 });
