@@ -16,11 +16,11 @@
  * ```
  * @module
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, formatConfigWarning } from '@presence-router/config';
+import { ConfigError, DEFAULT_YAML_LIMITS, formatConfigWarning } from '@presence-router/config';
 import { PresenceRouterError } from '@presence-router/core';
 import { MembershipError } from '@presence-router/membership';
 import {
@@ -140,7 +140,7 @@ async function readConfigFile(path: string, logger?: JsonLogger): Promise<Server
   const absolute = resolve(path);
   let text: string;
   try {
-    text = await readFile(absolute, 'utf8');
+    text = await readAtMost(absolute, DEFAULT_YAML_LIMITS.maxBytes);
   } catch (cause) {
     const reason =
       (cause as { code?: string }).code === 'ENOENT' ? 'no such file' : messageOf(cause);
@@ -150,6 +150,26 @@ async function readConfigFile(path: string, logger?: JsonLogger): Promise<Server
     });
   }
   return loadServerConfig(text, { sourceName: path, baseDir: dirname(absolute), logger });
+}
+
+/**
+ * The file's text, read no further than one byte past `maxBytes` (a larger file is refused
+ * as too large by the loader without being read whole).
+ */
+async function readAtMost(path: string, maxBytes: number): Promise<string> {
+  const file = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await file.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    return buffer.subarray(0, length).toString('utf8');
+  } finally {
+    await file.close();
+  }
 }
 
 function port(value: string | boolean | undefined): number | undefined {

@@ -110,6 +110,7 @@ export async function createServerFromConfig(
     config.settings.membership,
     config.serverName,
     logger,
+    config.settings.lookups.timeoutMs,
   );
   const settings: ServerSettings =
     options.port === undefined

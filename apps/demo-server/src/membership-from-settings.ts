@@ -23,7 +23,7 @@ import {
 } from '@presence-router/membership';
 import type { EditableMembership } from './app-context.ts';
 import { messageOf, ServerStartError } from './errors.ts';
-import type { MembershipSettings } from './server-settings.ts';
+import { DEFAULT_LOOKUP_SETTINGS, type MembershipSettings } from './server-settings.ts';
 
 /** An open membership source and what the server may do with it. */
 export interface MembershipHandle {
@@ -49,6 +49,7 @@ export async function openMembership(
   settings: MembershipSettings,
   serverName: string,
   logger: Logger,
+  lookupTimeoutMs: number = DEFAULT_LOOKUP_SETTINGS.timeoutMs,
 ): Promise<MembershipHandle> {
   switch (settings.kind) {
     case 'rooms': {
@@ -76,8 +77,8 @@ export async function openMembership(
       try {
         membership = await SynapseSqlMembership.open(
           settings.kind === 'sqlite'
-            ? { sqlitePath: settings.path }
-            : { postgresUrl: settings.url },
+            ? { sqlitePath: settings.path, queryTimeoutMs: lookupTimeoutMs }
+            : { postgresUrl: settings.url, queryTimeoutMs: lookupTimeoutMs },
         );
       } catch (cause) {
         throw new ServerStartError(
@@ -93,14 +94,20 @@ export async function openMembership(
         driver: membership.driver,
         serverName,
         intervalMs: settings.pollIntervalMs,
+        logger,
         onDelta: async (delta) => {
+          // A reset (the database file was replaced, or its stream went back) empties the
+          // cache: every room is looked up afresh. Which rooms changed cannot be told.
           await invalidate(delta);
           const users = [...delta.users];
           for (const roomId of delta.rooms)
             for (const listener of listeners) listener(roomId, users);
         },
         onError: (error) => {
-          logger.warn('membership change feed failed; polling goes on', { error: error.message });
+          logger.warn('membership change feed failed; polling goes on', {
+            error: error.message,
+            code: (error as { code?: string }).code,
+          });
         },
       });
       try {
@@ -132,7 +139,7 @@ export async function openMembership(
       };
     }
     case 'http':
-      return openHttpMembership(settings, serverName, logger);
+      return openHttpMembership(settings, serverName, logger, lookupTimeoutMs);
   }
 }
 
@@ -140,6 +147,7 @@ async function openHttpMembership(
   settings: Extract<MembershipSettings, { kind: 'http' }>,
   serverName: string,
   logger: Logger,
+  lookupTimeoutMs: number,
 ): Promise<MembershipHandle> {
   let membership: MatrixHttpMembership;
   try {
@@ -150,6 +158,9 @@ async function openHttpMembership(
       // With a user's token, rooms of users are only known from member lists: list the
       // token user's rooms first (that user should be in every room that matters).
       scanJoinedRooms: settings.auth === 'user',
+      // One room's lookup, retries included, is bounded: a hanging room fails, then is retried.
+      lookupTimeoutMs,
+      timeoutMs: Math.min(30_000, lookupTimeoutMs),
       logger,
     });
   } catch (cause) {
