@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseYamlSource } from '@presence-router/config';
@@ -91,6 +91,83 @@ describe('a Synapse SQLite database as the membership source', () => {
         { user_id: '@erin:demo.local' },
       );
       expect(refused.status).toBe(400);
+    } finally {
+      await running.close();
+    }
+  });
+});
+
+describe('the Synapse SQLite file changing under the running server', () => {
+  it('is noticed, logged and reopened when replaced; lookups answer 503 while it is gone', async () => {
+    const path = join(dir, 'replaced.db');
+    const demo = await createDemoDatabase(path, { largeRoomMembers: 5 });
+    const logs: string[] = [];
+    const logger = new JsonLogger({ level: 'debug', write: (line) => logs.push(line) });
+    const yaml = embeddedConfigYaml(demo.path).replace(
+      /^membership:\n {2}sqlite: (.*)$/m,
+      'membership:\n  sqlite: $1\n  poll_interval: 100ms',
+    );
+    expect(yaml).toContain('poll_interval: 100ms');
+    const config = await loadServerConfig(yaml, { sourceName: 'embedded', logger });
+    const running = await listen(await createServerFromConfig(config, { logger }), {
+      port: 0,
+      host: '127.0.0.1',
+    });
+    const carol = new MatrixTestClient(running.url, 'carol-demo-token');
+    const opsPath = `/_matrix/client/v3/rooms/${encodeURIComponent('!ops:demo.local')}/joined_members`;
+    /** Asks until `done` holds for the answer (the poller looks every 100 ms). */
+    const askUntil = async (
+      done: (reply: Awaited<ReturnType<MatrixTestClient['request']>>) => boolean,
+      path = opsPath,
+    ) => {
+      for (;;) {
+        const reply = await carol.request('GET', path);
+        if (done(reply)) return reply;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    try {
+      expect(
+        Object.keys((await carol.request('GET', opsPath)).body.joined as object),
+      ).not.toContain('@erin:demo.local');
+      // A new file, with erin in !ops, renamed over the old one (a new inode at the path).
+      const next = await createDemoDatabase(join(dir, 'replacement.db'), { largeRoomMembers: 5 });
+      const db = new Database(next.path);
+      try {
+        await new SynapseFixtureWriter(db, { serverName: 'demo.local' }).join(
+          '!ops:demo.local',
+          '@erin:demo.local',
+        );
+      } finally {
+        db.close();
+      }
+      await rename(next.path, path);
+      await askUntil(
+        (reply) =>
+          reply.status === 200 &&
+          Object.keys(reply.body.joined as object).includes('@erin:demo.local'),
+      );
+      expect(
+        logs.some((line) => line.includes('"level":"warn"') && line.includes('replaced')),
+      ).toBe(true);
+
+      // The file is deleted: lookups that reach the database fail cleanly (503 with
+      // Retry-After), never 500; what the cache holds (!ops) is still served.
+      await rename(path, `${path}.away`);
+      // (A lookup before the next poll would still read the open file: wait for the poll.)
+      while (!logs.some((line) => line.includes('deleted or moved away'))) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const lobbyPath = `/_matrix/client/v3/rooms/${encodeURIComponent('!lobby:demo.local')}/joined_members`;
+      const gone = await askUntil((reply) => reply.status !== 200, lobbyPath);
+      expect(gone.status).toBe(503);
+      expect(gone.body.errcode).toBe('M_UNKNOWN');
+      expect(gone.headers.get('retry-after')).not.toBeNull();
+      // And back: the server recovers.
+      await rename(`${path}.away`, path);
+      const back = await askUntil((reply) => reply.status !== 503, lobbyPath);
+      expect(back.status).toBe(200);
+      expect(Object.keys(back.body.joined as object)).toContain('@carol:demo.local');
     } finally {
       await running.close();
     }
