@@ -141,6 +141,23 @@ export function matrixErrorOf(error: unknown, logger: Logger): MatrixError {
       retryAfterMs: 2000,
     });
   }
+  if (isClientAbort(error)) {
+    // The client went away mid-request (an aborted upload): nobody reads the answer.
+    logger.debug('client went away mid-request', { error: messageOf(error) });
+    return new MatrixError(400, 'M_UNKNOWN', 'The request was aborted');
+  }
   logger.error('request failed', { error: messageOf(error), name: (error as Error)?.name });
   return new MatrixError(500, 'M_UNKNOWN', 'Internal server error');
+}
+
+/** Whether `error` is a request body that ended because the client closed the connection. */
+function isClientAbort(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return (
+    error.name === 'AbortError' ||
+    code === 'ECONNRESET' ||
+    code === 'ERR_STREAM_PREMATURE_CLOSE' ||
+    error.message === 'aborted'
+  );
 }

@@ -9,7 +9,8 @@
  * 3. the remaining connections are closed, then the membership source.
  *
  * Requests Node's HTTP parser rejects (bad method, oversized headers, malformed request
- * line) are answered with Matrix JSON (`400 M_UNRECOGNIZED`, `431 M_TOO_LARGE`), not an
+ * line), and those it lets through that no route can serve (no usable `Host`, a `*`
+ * target), are answered with Matrix JSON (`400 M_UNRECOGNIZED`, `431 M_TOO_LARGE`), not an
  * empty body; a client that goes away mid-request is logged at debug level.
  *
  * @example
@@ -23,7 +24,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
-import { messageOf, ServerStartError } from './errors.ts';
+import { MatrixError, messageOf, ServerStartError } from './errors.ts';
 import { hotRoutes } from './node-hot-routes.ts';
 import { parserRejection } from './parser-rejection.ts';
 import type { PresenceServer } from './presence-server.ts';
@@ -69,8 +70,21 @@ export function listen(
     void honoListener(request, response);
   };
   const handle = options.hotRoutes === false ? viaHono : hotRoutes(server.context, viaHono);
-  const http = createServer((request: IncomingMessage, response: ServerResponse) => {
+  // Node's own answer to a missing Host is an empty 400: refuse it below, in Matrix JSON.
+  const http = createServer({ requireHostHeader: false }, (request, response) => {
     if (draining) response.shouldKeepAlive = false;
+    const refusal = unroutableRequest(request);
+    if (refusal !== undefined) {
+      server.metrics.parserRejections.inc();
+      const body = JSON.stringify(refusal.toJSON());
+      response.writeHead(refusal.status, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+        connection: 'close',
+      });
+      response.end(body);
+      return;
+    }
     handle(request, response);
   });
   // Longer than the idle timeouts of clients and load balancers in front (60 s is common), so
@@ -125,13 +139,38 @@ export function listen(
   });
 }
 
+/** A `Host` the web `URL` accepts: a name or IPv4 address, or a bracketed IPv6 one, and a port. */
+const VALID_HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
+
+/**
+ * What the parser let through but no route can serve: a request target that is not a path
+ * (`*`), or an HTTP/1.1 request without a usable `Host` (HTTP/1.0 may omit it: `localhost`
+ * is assumed). `undefined` when the request is fine.
+ */
+function unroutableRequest(request: IncomingMessage): MatrixError | undefined {
+  const target = request.url ?? '';
+  if (!target.startsWith('/') && !/^https?:\/\//i.test(target)) {
+    return new MatrixError(400, 'M_UNRECOGNIZED', 'The request target must be a path');
+  }
+  const host = request.headers.host;
+  if (host === undefined && request.httpVersion === '1.0') {
+    request.headers.host = 'localhost';
+    return undefined;
+  }
+  if (host === undefined || !VALID_HOST.test(host)) {
+    return new MatrixError(400, 'M_UNRECOGNIZED', 'Missing or invalid Host header');
+  }
+  return undefined;
+}
+
 /** Answers what Node's parser refused with Matrix JSON, or just closes a dead socket. */
 function answerClientError(
   server: PresenceServer,
   error: NodeJS.ErrnoException,
   socket: Socket,
 ): void {
-  if (error.code === 'ECONNRESET' || !socket.writable) {
+  // The client closed the connection mid-request (an aborted upload): nothing to answer.
+  if (error.code === 'ECONNRESET' || error.code === 'HPE_INVALID_EOF_STATE' || !socket.writable) {
     server.logger.debug('client went away', { error: error.code ?? messageOf(error) });
     socket.destroy();
     return;
