@@ -4,9 +4,11 @@
  * 1. `PresenceServer.stop`: writes are refused with 503, every accepted update is routed
  *    and delivered, then waiting long-polls are answered (the listening socket stays open
  *    meanwhile, so clients keep syncing and get 503s for writes rather than resets);
- * 2. new connections are refused; requests on open connections are still answered (syncs
- *    at once), each with `Connection: close`, for up to the grace period;
- * 3. the remaining connections are closed, then the membership source.
+ * 2. still listening, syncs are answered at once, each with `Connection: close`, until every
+ *    user who was syncing has fetched an answer with everything delivered, or the grace
+ *    period ends (a client between two polls must not find the door shut);
+ * 3. new connections are refused, the remaining ones closed (at most 1 s more), then the
+ *    membership source.
  *
  * Requests Node's HTTP parser rejects (bad method, oversized headers, malformed request
  * line), and those it lets through that no route can serve (no usable `Host`, a `*`
@@ -123,10 +125,22 @@ export function listen(
         close: () => {
           closing ??= (async () => {
             await server.stop();
+            // Still listening: each client that was syncing gets one more answer, with
+            // everything delivered (syncs answer at once now), then is told to disconnect.
             draining = true;
+            const owed = await server.finalSyncs(gracePeriodMs);
+            if (owed > 0) {
+              server.logger.warn('closing before every syncing user fetched its final answer', {
+                owed,
+                gracePeriodMs,
+              });
+            }
             const closed = new Promise<void>((done) => http.close(() => done()));
             http.closeIdleConnections();
-            const grace = setTimeout(() => http.closeAllConnections(), gracePeriodMs);
+            const grace = setTimeout(
+              () => http.closeAllConnections(),
+              Math.min(1000, gracePeriodMs),
+            );
             await closed;
             clearTimeout(grace);
             await server.shutdown();

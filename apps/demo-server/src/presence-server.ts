@@ -94,6 +94,7 @@ export class PresenceServer {
   readonly #timerIntervalMs: number;
   #timer: ReturnType<typeof setInterval> | undefined;
   #stopping: Promise<void> | undefined;
+  #finalSyncs: { users: readonly string[]; position: number } | undefined;
   #stopped: Promise<void> | undefined;
 
   private constructor(
@@ -322,6 +323,9 @@ export class PresenceServer {
         this.#unwatch?.();
         this.service.stopAccepting();
         this.#shutdown.abort();
+        // Who syncs now (long-polls, or a sync in the last ten seconds) is owed a final answer.
+        const streams = this.service.streams;
+        const owed = streams.activeSince(this.service.now() - 10_000);
         const started = Date.now();
         const failing = await this.service.drain();
         this.logger.info('presence pipeline drained', {
@@ -330,9 +334,27 @@ export class PresenceServer {
         });
         this.#syncHandler.stop();
         this.service.dispose();
+        this.#finalSyncs = { users: owed, position: streams.position };
       })();
     }
     return this.#stopping;
+  }
+
+  /**
+   * After {@link stop}: resolves once every user who was syncing when it began has been
+   * answered with everything delivered (a token at the final position), or after
+   * `timeoutMs`. Returns how many were still owed an answer.
+   */
+  async finalSyncs(timeoutMs: number): Promise<number> {
+    await this.stop();
+    const final = this.#finalSyncs;
+    if (final === undefined) return 0;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const owed = this.service.streams.unansweredAt(final.users, final.position);
+      if (owed === 0 || Date.now() >= deadline) return owed;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   /** {@link stop}, then closes the membership source (databases, pollers). */

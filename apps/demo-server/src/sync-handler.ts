@@ -93,9 +93,9 @@ export class SyncHandler {
     const states = this.#service.snapshot(interest, false);
     if (since !== undefined) {
       const changes = this.#service.streams.changesSince(userId, since).states;
-      return this.#respond(position, mergeLatest(changes, states));
+      return this.#respond(userId, position, mergeLatest(changes, states));
     }
-    return this.#respond(position, states);
+    return this.#respond(userId, position, states);
   }
 
   async #incremental(
@@ -115,7 +115,7 @@ export class SyncHandler {
         // offline included, stands in for the changes that were dropped.
         const snapshot = this.#service.snapshot(interest, changes.truncated);
         streams.markAnswered(userId);
-        return this.#respond(position, mergeLatest(changes.states, snapshot));
+        return this.#respond(userId, position, mergeLatest(changes.states, snapshot));
       }
       const position = streams.position;
       const remaining = deadline - Date.now();
@@ -127,15 +127,20 @@ export class SyncHandler {
         request.signal?.aborted === true
       ) {
         if (ready) streams.markAnswered(userId);
-        return this.#respond(position, changes.states);
+        return this.#respond(userId, position, changes.states);
       }
       // Nothing yet, or answered a moment ago: wait for news, or for the window to end.
       await streams.wait(userId, ready ? since : position, remaining, request.signal);
     }
   }
 
-  #respond(position: number, states: readonly UserPresenceState[]): SyncPresenceResponse {
+  #respond(
+    userId: string,
+    position: number,
+    states: readonly UserPresenceState[],
+  ): SyncPresenceResponse {
     const now = this.#service.now();
+    this.#service.streams.noteAnswer(userId, position);
     return {
       next_batch: this.#service.streams.tokenOf(position),
       presence: { events: states.map((state) => presenceEvent(state, now)) },

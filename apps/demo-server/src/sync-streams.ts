@@ -42,6 +42,8 @@ interface UserStream {
   usedAt: number;
   /** When a sync last answered it with presence (ms, `performance.now()`). */
   answeredAt: number;
+  /** The position of the last answer's token (0: never answered). */
+  answeredPosition: number;
   /** A wake is scheduled for the end of the coalescing window. */
   wakeDue: boolean;
   readonly waiters: Set<() => void>;
@@ -201,6 +203,7 @@ export class SyncStreams {
         snapshotAt: 0,
         usedAt: now,
         answeredAt: Number.NEGATIVE_INFINITY,
+        answeredPosition: 0,
         wakeDue: false,
         waiters: new Set(),
       });
@@ -327,6 +330,33 @@ export class SyncStreams {
   answeredRecently(userId: string): boolean {
     const stream = this.#streams.get(userId);
     return stream !== undefined && this.#inWindow(stream);
+  }
+
+  /** Records the position of an answer's token (every answer, with presence or not). */
+  noteAnswer(userId: string, position: number): void {
+    const stream = this.#streams.get(userId);
+    if (stream !== undefined && position > stream.answeredPosition) {
+      stream.answeredPosition = position;
+    }
+  }
+
+  /** Users whose stream is waited on now, or was opened by a sync at `since` (ms) or later. */
+  activeSince(since: number): string[] {
+    const active: string[] = [];
+    for (const [userId, stream] of this.#streams) {
+      if (stream.waiters.size > 0 || stream.usedAt >= since) active.push(userId);
+    }
+    return active;
+  }
+
+  /** How many of `userIds` have not yet been answered with a token at `position` or later. */
+  unansweredAt(userIds: Iterable<string>, position: number): number {
+    let count = 0;
+    for (const userId of userIds) {
+      const stream = this.#streams.get(userId);
+      if (stream !== undefined && stream.answeredPosition < position) count++;
+    }
+    return count;
   }
 
   /** Records that a sync answered the user's stream with presence now. */
