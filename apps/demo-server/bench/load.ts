@@ -93,6 +93,6 @@ function render(r: PresenceLoadResult): string {
     `/sync: ${r.syncRequestsPerSecond} requests/s, ${r.syncErrors} errors`,
     `loss check: ${r.staleViews} stale of ${r.viewsChecked} (listener, sender) views${r.staleExamples.length ? `; e.g. ${r.staleExamples.join('; ')}` : ''}`,
     `CPU (share of one core while sending): server ${r.cpu.server}, load client ${r.cpu.client}`,
-    `server peak RSS: ${r.serverPeakRssMiB} MiB${r.serverExitCode === undefined ? '' : `; exit code ${r.serverExitCode}`}`,
+    `server peak RSS: ${r.serverPeakRssMiB} MiB${r.serverExitCode === undefined ? '' : `; exit code ${r.serverExitCode}, ${r.shutdownMs} ms after SIGTERM`}`,
   ].join('\n');
 }

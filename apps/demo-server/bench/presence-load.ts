@@ -99,9 +99,11 @@ export interface PresenceLoadResult {
   /** A few stale pairs, for diagnosis. */
   readonly staleExamples: readonly string[];
   readonly serverPeakRssMiB: number;
-  /** CPU used during the sending phase, as a share of one core: server and load client. */
+  /** CPU used during the sending phase, as a share of one core (server NaN once it exited). */
   readonly cpu: { readonly server: number; readonly client: number };
   readonly serverExitCode: number | null | undefined;
+  /** From SIGTERM to the server's exit (ms), when a SIGTERM was sent. */
+  readonly shutdownMs: number | undefined;
 }
 
 const HS = 'load.local';
@@ -316,6 +318,7 @@ export async function runPresenceLoad(options: PresenceLoadOptions): Promise<Pre
     const syncCount = (): number => listeners.reduce((sum, l) => sum + l.syncs, 0);
     const total = Math.round(options.rate * (options.seconds + warmupMs / 1000));
     let sigtermSent = false;
+    let shutdownMs: number | undefined;
     let next = 0;
     for (let n = 0; n < total; n++) {
       const due = firstDue + (n * 1000) / options.rate;
@@ -333,7 +336,10 @@ export async function runPresenceLoad(options: PresenceLoadOptions): Promise<Pre
       ) {
         sigtermSent = true;
         progress('SIGTERM sent to the server');
-        void server.stop('SIGTERM');
+        const signalled = performance.now();
+        void server.stop('SIGTERM').then(() => {
+          shutdownMs = Math.round(performance.now() - signalled);
+        });
       }
       if (serverGone) break;
       let sender: string | undefined;
@@ -379,8 +385,9 @@ export async function runPresenceLoad(options: PresenceLoadOptions): Promise<Pre
     const base = atStart ?? { sent: 0, acknowledged: 0, syncs: 0 };
     const measuredSyncs = syncCount() - base.syncs;
     const clientCpu = process.cpuUsage(clientCpuStart);
+    // (A server that has exited reads 0: its share is unknown then.)
     const cpu = {
-      server: round((server.cpuSeconds() - serverCpuStart) / elapsed),
+      server: serverGone ? Number.NaN : round((server.cpuSeconds() - serverCpuStart) / elapsed),
       client: round((clientCpu.user + clientCpu.system) / 1e6 / elapsed),
     };
     progress(`senders done: ${acknowledged}/${sent} acknowledged in ${elapsed.toFixed(1)} s`);
@@ -455,6 +462,7 @@ export async function runPresenceLoad(options: PresenceLoadOptions): Promise<Pre
       serverPeakRssMiB: Math.round(peakRss / 2 ** 20),
       cpu,
       serverExitCode: serverGone ? await server.exited : undefined,
+      shutdownMs,
     };
   } finally {
     stopPolling = true;
