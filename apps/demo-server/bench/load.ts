@@ -7,7 +7,7 @@
  * - `rooms-1000`: the same with 1,000 listeners;
  * - `shutdown`: 200 listeners, 50 senders at 200 PUT/s, SIGTERM at 8 s.
  * Every option overrides the preset: `--listeners --rooms --senders --rate --seconds
- * --sigterm-at --warmup <s> --poll-timeout --batch-window <duration> --http fast|hono --profile <dir> --json`.
+ * --sigterm-at --warmup <s> --threads <listener threads> --poll-timeout --batch-window <duration> --answer-budget <n> --http fast|hono --profile <dir> --json`.
  *
  * Run: `pnpm --filter @presence-router/demo-server bench -- --scenario rooms-500`.
  * @module
@@ -44,10 +44,12 @@ const { values } = parseArgs({
     seconds: { type: 'string' },
     'sigterm-at': { type: 'string' },
     warmup: { type: 'string' },
+    threads: { type: 'string' },
     'poll-timeout': { type: 'string' },
     profile: { type: 'string' },
     http: { type: 'string', default: 'fast' },
     'batch-window': { type: 'string' },
+    'answer-budget': { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -69,6 +71,7 @@ const options: PresenceLoadOptions = {
     values['sigterm-at'] === undefined ? preset.sigtermAtSeconds : Number(values['sigterm-at']),
   pollTimeoutMs: bounded(values['poll-timeout'], 30_000, 120_000),
   warmupSeconds: bounded(values.warmup, preset.warmupSeconds ?? 5, 60),
+  listenerThreads: Math.max(1, bounded(values.threads, 2, 16)),
   profileDir: values.profile,
   http: values.http === 'hono' ? 'hono' : 'fast',
   extraYaml:
@@ -86,10 +89,11 @@ function render(r: PresenceLoadResult): string {
   const d = r.deliveryMs;
   return [
     `machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version} (load client on the same machine)`,
-    `setup: HTTP ${r.setup.http === 'fast' ? 'Node fast path for /sync and PUT' : 'all through Hono'}; ${r.setup.listeners} listeners in ${r.setup.rooms} rooms, ${r.setup.senders} senders at ${r.setup.rate} PUT/s for ${r.setup.seconds} s after ${r.setup.warmupSeconds} s of warm-up${r.setup.sigtermAtSeconds === undefined ? '' : `, SIGTERM at ${r.setup.sigtermAtSeconds} s`}`,
+    `setup: HTTP ${r.setup.http === 'fast' ? 'Node fast path for /sync and PUT' : 'all through Hono'}; ${r.setup.listeners} listeners (in ${r.setup.listenerThreads} client threads) in ${r.setup.rooms} rooms, ${r.setup.senders} senders at ${r.setup.rate} PUT/s for ${r.setup.seconds} s after ${r.setup.warmupSeconds} s of warm-up${r.setup.sigtermAtSeconds === undefined ? '' : `, SIGTERM at ${r.setup.sigtermAtSeconds} s`}`,
     `PUT: ${r.puts.sent} sent, ${r.puts.acknowledged} acknowledged (${r.puts.acknowledgedPerSecond}/s), refused ${JSON.stringify(r.puts.refused)}, network errors ${r.puts.networkErrors}, skipped ${r.puts.skipped}`,
     `delivery (PUT sent -> listener has it): p50 ${d.p50} ms, p90 ${d.p90} ms, p99 ${d.p99} ms, max ${d.max} ms (${d.samples} samples)`,
     `p99 by second of the run: ${r.p99BySecond.join(' ')}`,
+    `coalescing window by second (ms): ${r.syncWindowMs.join(' ')}`,
     `/sync: ${r.syncRequestsPerSecond} requests/s, ${r.syncErrors} errors`,
     `loss check: ${r.staleViews} stale of ${r.viewsChecked} (listener, sender) views${r.staleExamples.length ? `; e.g. ${r.staleExamples.join('; ')}` : ''}`,
     `CPU (share of one core while sending): server ${r.cpu.server}, load client ${r.cpu.client}`,

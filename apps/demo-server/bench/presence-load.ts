@@ -1,17 +1,20 @@
 /**
  * A loss-checking load run of the presence server: `listeners` users long-poll `/sync` in
  * `rooms` rooms (plus an auditor who receives everyone through the example router), while
- * `senders` room members `PUT` their presence open-loop at `rate` per second for `seconds`.
- * Each PUT carries a sequence number in `status_msg`.
+ * `senders` room members `PUT` their presence open-loop at `rate` per second for `seconds`
+ * (after `warmupSeconds` of the same traffic). Each PUT carries a sequence number in
+ * `status_msg`. The listeners run in `listenerThreads` worker threads, so the load client is
+ * not held to one core.
  *
- * Measured: PUTs sent and acknowledged per second; delivery latency (PUT sent -> a listener
- * has that update or a newer one of the same sender) percentiles; `/sync` requests per
- * second; the server's peak RSS. Checked: every listener's final view of every sender it
- * should see holds the last acknowledged (200) update of that sender or a newer one — a
- * view behind that is "stale", a lost acknowledged update.
+ * Measured: PUTs acknowledged per second; delivery latency (PUT sent -> a listener has that
+ * update or a newer one of the same sender) percentiles, overall and per second; `/sync`
+ * requests per second; CPU of server and client; the server's peak RSS and coalescing
+ * window. Checked: every listener's final view of every sender it should see holds the last
+ * acknowledged (200) update of that sender or a newer one — a view behind is "stale", a lost
+ * acknowledged update.
  *
  * With `sigtermAtSeconds`, the server gets SIGTERM mid-traffic: PUTs answered 200 until then
- * (and during the drain) must still reach every listener before the server is gone.
+ * must still reach every listener before the server is gone.
  *
  * @example
  * ```ts
@@ -20,7 +23,10 @@
  * ```
  * @module
  */
-import { LoadClient, type SyncBody } from './load-client.ts';
+import { type Percentiles, round } from './latency-samples.ts';
+import { ListenerPool } from './listener-pool.ts';
+import { LoadClient } from './load-client.ts';
+import { listenerUsers, loadConfigYaml, sees, senderId, senderToken } from './load-scenario.ts';
 import { type ServerProcess, startServerProcess } from './server-process.ts';
 
 /** What to run. */
@@ -37,9 +43,11 @@ export interface PresenceLoadOptions {
    * left out; the loss check covers them.
    */
   readonly warmupSeconds?: number;
+  /** Worker threads the listeners run in (default 2). */
+  readonly listenerThreads?: number;
   /** Long-poll timeout of the listeners (ms). */
   readonly pollTimeoutMs?: number;
-  /** Send SIGTERM to the server this many seconds into the run. */
+  /** Send SIGTERM to the server this many seconds into the measured part. */
   readonly sigtermAtSeconds?: number;
   /** Extra YAML appended to the generated configuration. */
   readonly extraYaml?: string;
@@ -55,14 +63,7 @@ export interface PresenceLoadOptions {
   readonly progress?: (line: string) => void;
 }
 
-/** Latency percentiles in ms. */
-export interface Percentiles {
-  readonly samples: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p99: number;
-  readonly max: number;
-}
+export type { Percentiles };
 
 /** What a run measured. */
 export interface PresenceLoadResult {
@@ -74,6 +75,7 @@ export interface PresenceLoadResult {
     readonly seconds: number;
     readonly sigtermAtSeconds: number | undefined;
     readonly warmupSeconds: number;
+    readonly listenerThreads: number;
     readonly http: 'fast' | 'hono';
   };
   readonly puts: {
@@ -88,7 +90,7 @@ export interface PresenceLoadResult {
     readonly acknowledgedPerSecond: number;
   };
   readonly deliveryMs: Percentiles;
-  /** p99 of the updates sent in each second of the run. */
+  /** p99 of the updates sent in each second of the measured part. */
   readonly p99BySecond: readonly number[];
   readonly syncRequestsPerSecond: number;
   readonly syncErrors: number;
@@ -99,224 +101,78 @@ export interface PresenceLoadResult {
   /** A few stale pairs, for diagnosis. */
   readonly staleExamples: readonly string[];
   readonly serverPeakRssMiB: number;
-  /** CPU used during the sending phase, as a share of one core (server NaN once it exited). */
+  /** The server's coalescing window, read once a second (ms). */
+  readonly syncWindowMs: readonly number[];
+  /** CPU used during the measured part, as a share of one core (server NaN once it exited). */
   readonly cpu: { readonly server: number; readonly client: number };
   readonly serverExitCode: number | null | undefined;
   /** From SIGTERM to the server's exit (ms), when a SIGTERM was sent. */
   readonly shutdownMs: number | undefined;
 }
 
-const HS = 'load.local';
-const listenerId = (i: number): string => `@l${i}:${HS}`;
-const senderId = (j: number): string => `@s${j}:${HS}`;
-const AUDITOR = `@auditor:${HS}`;
-const roomId = (k: number): string => `!room${k}:${HS}`;
-
-/** The generated configuration: tokens are `token-<localpart>`. */
-export function loadConfigYaml(options: PresenceLoadOptions): string {
-  const tokens: string[] = [`  '${AUDITOR}': token-auditor`];
-  const rooms: string[][] = Array.from({ length: options.rooms }, () => []);
-  for (let i = 0; i < options.listeners; i++) {
-    tokens.push(`  '${listenerId(i)}': token-l${i}`);
-    rooms[i % options.rooms]?.push(`'${listenerId(i)}'`);
-  }
-  for (let j = 0; j < options.senders; j++) {
-    tokens.push(`  '${senderId(j)}': token-s${j}`);
-    rooms[j % options.rooms]?.push(`'${senderId(j)}'`);
-  }
-  return `server_name: ${HS}
-listeners: [{ port: 0, bind_addresses: ['127.0.0.1'] }]
-access_tokens:
-${tokens.join('\n')}
-admin_token: token-admin-load
-log_level: warn
-max_sync_timeout: 5m
-rc_presence:
-  per_user: { per_second: 100000, burst_count: 100000 }
-membership:
-  rooms:
-${rooms.map((members, k) => `    '${roomId(k)}': [${members.join(', ')}]`).join('\n')}
-presence:
-  sync_online_timeout: 10m
-  idle_timeout: 10m
-  routing_modules:
-    - module: '@presence-router/example-router.ExamplePresenceRouter'
-      config:
-        always_send_to_users: ['${AUDITOR}']
-${options.extraYaml ?? ''}`;
-}
-
-/** Grows a float buffer of latency samples. */
-export class Samples {
-  #values = new Float64Array(1 << 16);
-  #count = 0;
-
-  add(value: number): void {
-    if (this.#count === this.#values.length) {
-      const next = new Float64Array(this.#values.length * 2);
-      next.set(this.#values);
-      this.#values = next;
-    }
-    this.#values[this.#count++] = value;
-  }
-
-  percentiles(): Percentiles {
-    const sorted = this.#values.slice(0, this.#count).sort();
-    const at = (p: number): number =>
-      this.#count === 0
-        ? 0
-        : round((sorted[Math.min(this.#count - 1, Math.floor(p * this.#count))] as number) ?? 0);
-    return {
-      samples: this.#count,
-      p50: at(0.5),
-      p90: at(0.9),
-      p99: at(0.99),
-      max: this.#count === 0 ? 0 : round(sorted[this.#count - 1] as number),
-    };
-  }
-}
-
-const round = (value: number): number => Math.round(value * 100) / 100;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** One listener: its view (sender -> latest sequence number seen) and its sync loop. */
-class Listener {
-  readonly view = new Map<string, number>();
-  since: string | undefined;
-  syncs = 0;
-  errors = 0;
-  /** Set when the server is gone (connection refused after shutdown). */
-  gone = false;
-
-  readonly userId: string;
-  readonly token: string;
-  readonly sees: (sender: string) => boolean;
-
-  constructor(userId: string, token: string, sees: (sender: string) => boolean) {
-    this.userId = userId;
-    this.token = token;
-    this.sees = sees;
-  }
-
-  /** Applies a sync answer; records the latency of every update it newly covers. */
-  apply(
-    body: SyncBody,
-    sentAt: ReadonlyMap<string, number[]>,
-    latencies: Samples,
-    perSecond?: Map<number, Samples>,
-    origin?: number,
-  ): void {
-    const now = performance.now();
-    for (const event of body.presence.events) {
-      const seq = Number(/^s(\d+)$/.exec(event.content.status_msg ?? '')?.[1] ?? Number.NaN);
-      if (!Number.isFinite(seq)) continue;
-      const before = this.view.get(event.sender) ?? -1;
-      if (seq <= before) continue;
-      this.view.set(event.sender, seq);
-      const times = sentAt.get(event.sender);
-      if (times === undefined) continue;
-      for (let s = before + 1; s <= seq; s++) {
-        const t = times[s];
-        if (t === undefined || t < (origin ?? 0)) continue;
-        latencies.add(now - t);
-        if (perSecond !== undefined && origin !== undefined) {
-          const second = Math.floor((t - origin) / 1000);
-          let bucket = perSecond.get(second);
-          if (bucket === undefined) {
-            bucket = new Samples();
-            perSecond.set(second, bucket);
-          }
-          bucket.add(now - t);
-        }
-      }
-    }
-    this.since = body.next_batch;
-  }
-}
 
 /** Runs the scenario; see the module documentation. */
 export async function runPresenceLoad(options: PresenceLoadOptions): Promise<PresenceLoadResult> {
   const progress = options.progress ?? (() => {});
+  const warmupMs = (options.warmupSeconds ?? 5) * 1000;
+  const total = Math.round(options.rate * (options.seconds + warmupMs / 1000));
   const server: ServerProcess = await startServerProcess(loadConfigYaml(options), {
     profileDir: options.profileDir,
     nodeFlags: options.nodeFlags,
     env: { PRESENCE_ROUTER_HOT_ROUTES: options.http === 'hono' ? 'off' : 'on' },
   });
   const client = new LoadClient(server.url);
-  const latencies = new Samples();
-  /** Latency samples by the second (of the run) their PUT was sent in. */
-  const perSecond = new Map<number, Samples>();
-  let origin = Number.POSITIVE_INFINITY;
-  /** Per sender: send time (performance.now) of each sequence number. */
-  const sentAt = new Map<string, number[]>();
-  const lastAcked = new Map<string, number>();
-  const senders = Array.from({ length: options.senders }, (_, j) => senderId(j));
-  for (const sender of senders) sentAt.set(sender, []);
-  const roomOfSender = new Map(senders.map((s, j) => [s, j % options.rooms]));
-  const listeners: Listener[] = [
-    new Listener(AUDITOR, 'token-auditor', () => true),
-    ...Array.from({ length: options.listeners }, (_, i) => {
-      const room = i % options.rooms;
-      return new Listener(listenerId(i), `token-l${i}`, (s) => roomOfSender.get(s) === room);
-    }),
-  ];
-  let peakRss = server.rssBytes();
-  const rssTimer = setInterval(() => {
-    peakRss = Math.max(peakRss, server.rssBytes());
-  }, 250);
-  const pollTimeoutMs = options.pollTimeoutMs ?? 30_000;
-  let stopPolling = false;
+  const users = listenerUsers(options);
+  const listenerThreads = options.listenerThreads ?? 2;
   let serverGone = false;
-  void server.exited.then(() => {
-    serverGone = true;
-  });
-
+  const watchers: ReturnType<typeof setInterval>[] = [];
+  let pool: ListenerPool | undefined;
   try {
-    progress(`server at ${server.url}; ${listeners.length} listeners start syncing`);
-    await Promise.all(
-      listeners.map(async (listener) => {
-        listener.apply(await client.sync(listener.token), sentAt, latencies);
-      }),
-    );
-    const polls = listeners.map(async (listener) => {
-      while (!stopPolling) {
-        try {
-          const body = await client.sync(listener.token, {
-            since: listener.since,
-            timeoutMs: pollTimeoutMs,
-          });
-          listener.syncs++;
-          listener.apply(body, sentAt, latencies, perSecond, origin);
-        } catch {
-          listener.errors++;
-          if (serverGone) {
-            listener.gone = true;
-            return;
-          }
-          await sleep(50);
-        }
-      }
+    progress(`server at ${server.url}; ${users.length} listeners start syncing`);
+    pool = await ListenerPool.start({
+      url: server.url,
+      users,
+      threads: listenerThreads,
+      pollTimeoutMs: options.pollTimeoutMs ?? 30_000,
+      senders: options.senders,
+      capacity: Math.ceil(total / options.senders) * 2 + 16,
     });
+    const listening = pool;
+    void server.exited.then(() => {
+      serverGone = true;
+      listening.serverGone();
+    });
+    let peakRss = server.rssBytes();
+    watchers.push(setInterval(() => (peakRss = Math.max(peakRss, server.rssBytes())), 250));
+    const windows: number[] = [];
+    watchers.push(
+      setInterval(() => {
+        client.request('GET', '/metrics', '').then(
+          (reply) => {
+            const value = /^presence_router_sync_window_seconds (\S+)$/m.exec(reply.text)?.[1];
+            if (value !== undefined) windows.push(Math.round(Number(value) * 1000));
+          },
+          () => {},
+        );
+      }, 1000),
+    );
 
     // Open-loop senders.
-    const inFlight = new Set<string>();
+    const inFlight = new Set<number>();
     const refused: Record<string, number> = {};
+    const lastAcked = new Map<number, number>();
+    const seq = new Int32Array(options.senders).fill(-1);
     let sent = 0;
     let acknowledged = 0;
     let networkErrors = 0;
     let skipped = 0;
     const pending: Promise<void>[] = [];
-    const seq = new Map<string, number>(senders.map((s) => [s, -1]));
-    const warmupMs = (options.warmupSeconds ?? 5) * 1000;
     const firstDue = performance.now();
     const started = firstDue + warmupMs;
-    origin = started;
-    /** Counters when the warm-up ended: the figures are differences from these. */
-    let atStart: { sent: number; acknowledged: number; syncs: number } | undefined;
+    let atStart: { acknowledged: number } | undefined;
     let serverCpuStart = server.cpuSeconds();
     let clientCpuStart = process.cpuUsage();
-    const syncCount = (): number => listeners.reduce((sum, l) => sum + l.syncs, 0);
-    const total = Math.round(options.rate * (options.seconds + warmupMs / 1000));
     let sigtermSent = false;
     let shutdownMs: number | undefined;
     let next = 0;
@@ -325,9 +181,10 @@ export async function runPresenceLoad(options: PresenceLoadOptions): Promise<Pre
       const wait = due - performance.now();
       if (wait > 1) await sleep(wait);
       if (atStart === undefined && performance.now() >= started) {
-        atStart = { sent, acknowledged, syncs: syncCount() };
+        atStart = { acknowledged };
         serverCpuStart = server.cpuSeconds();
         clientCpuStart = process.cpuUsage();
+        pool.measureFrom(performance.timeOrigin + performance.now());
       }
       if (
         options.sigtermAtSeconds !== undefined &&
@@ -342,48 +199,46 @@ export async function runPresenceLoad(options: PresenceLoadOptions): Promise<Pre
         });
       }
       if (serverGone) break;
-      let sender: string | undefined;
-      for (let tries = 0; tries < senders.length; tries++) {
-        const candidate = senders[next++ % senders.length] as string;
+      let sender = -1;
+      for (let tries = 0; tries < options.senders; tries++) {
+        const candidate = next++ % options.senders;
         if (!inFlight.has(candidate)) {
           sender = candidate;
           break;
         }
       }
-      if (sender === undefined) {
+      if (sender < 0) {
         skipped++;
         continue;
       }
-      const s = (seq.get(sender) as number) + 1;
-      seq.set(sender, s);
-      (sentAt.get(sender) as number[])[s] = performance.now();
+      const s = (seq[sender] as number) + 1;
+      seq[sender] = s;
+      pool.recordSend(sender, s);
       inFlight.add(sender);
       sent++;
-      const j = Number(sender.slice(2, sender.indexOf(':')));
+      const j = sender;
       pending.push(
         client
-          .putPresence(sender, `token-s${j}`, 'online', `s${s}`)
+          .putPresence(senderId(j), senderToken(j), 'online', `s${s}`)
           .then(
             (status) => {
               if (status === 200) {
                 acknowledged++;
-                lastAcked.set(sender, s);
+                lastAcked.set(j, s);
               } else refused[status] = (refused[status] ?? 0) + 1;
             },
             () => {
               networkErrors++;
             },
           )
-          .finally(() => inFlight.delete(sender)),
+          .finally(() => inFlight.delete(j)),
       );
       if (n > 0 && n % Math.max(1, Math.round(options.rate * 5)) === 0) {
-        progress(`${Math.round((performance.now() - started) / 1000)} s: ${sent} PUTs sent`);
+        progress(`${Math.round((performance.now() - firstDue) / 1000)} s: ${sent} PUTs sent`);
       }
     }
     await Promise.all(pending);
     const elapsed = (performance.now() - started) / 1000;
-    const base = atStart ?? { sent: 0, acknowledged: 0, syncs: 0 };
-    const measuredSyncs = syncCount() - base.syncs;
     const clientCpu = process.cpuUsage(clientCpuStart);
     // (A server that has exited reads 0: its share is unknown then.)
     const cpu = {
@@ -392,54 +247,51 @@ export async function runPresenceLoad(options: PresenceLoadOptions): Promise<Pre
     };
     progress(`senders done: ${acknowledged}/${sent} acknowledged in ${elapsed.toFixed(1)} s`);
 
+    let result: Awaited<ReturnType<ListenerPool['finish']>>;
+    let syncSeconds = elapsed;
     if (options.sigtermAtSeconds !== undefined) {
       // Listeners poll until the server is gone; their views are final then.
-      await Promise.race([Promise.all(polls), sleep(60_000)]);
+      await Promise.race([server.exited, sleep(60_000)]);
+      result = await pool.finish(false);
     } else {
-      // Let deliveries settle, then one last sync per listener (long-polls still waiting
-      // are left to the socket teardown below).
+      // Let deliveries settle, then one last sync per listener.
       await sleep(2000);
-      stopPolling = true;
-      await Promise.all(
-        listeners.map(async (listener) => {
-          listener.apply(
-            await client.sync(listener.token, { since: listener.since }),
-            sentAt,
-            latencies,
-          );
-        }),
-      );
+      syncSeconds = (performance.now() - started) / 1000;
+      result = await pool.finish(true);
     }
-    stopPolling = true;
+    pool = undefined;
 
     let viewsChecked = 0;
     let staleViews = 0;
     const staleExamples: string[] = [];
-    for (const listener of listeners) {
-      for (const sender of senders) {
-        if (!listener.sees(sender)) continue;
-        const acked = lastAcked.get(sender);
+    users.forEach((user, u) => {
+      for (let j = 0; j < options.senders; j++) {
+        if (!sees(user, j, options.rooms)) continue;
+        const acked = lastAcked.get(j);
         if (acked === undefined) continue;
         viewsChecked++;
-        const seen = listener.view.get(sender) ?? -1;
+        const seen = result.views[u]?.get(j) ?? -1;
         if (seen < acked) {
           staleViews++;
-          if (staleExamples.length < 5)
+          if (staleExamples.length < 5) {
             staleExamples.push(
-              `${listener.userId} has ${sender} at s${seen}, acknowledged s${acked}`,
+              `${user.userId} has ${senderId(j)} at s${seen}, acknowledged s${acked}`,
             );
+          }
         }
       }
-    }
+    });
+    const base = atStart ?? { acknowledged: 0 };
     return {
       setup: {
-        listeners: listeners.length,
+        listeners: users.length,
         rooms: options.rooms,
         senders: options.senders,
         rate: options.rate,
         seconds: options.seconds,
         sigtermAtSeconds: options.sigtermAtSeconds,
         warmupSeconds: warmupMs / 1000,
+        listenerThreads,
         http: options.http ?? 'fast',
       },
       puts: {
@@ -450,24 +302,25 @@ export async function runPresenceLoad(options: PresenceLoadOptions): Promise<Pre
         skipped,
         acknowledgedPerSecond: Math.round((acknowledged - base.acknowledged) / elapsed),
       },
-      deliveryMs: latencies.percentiles(),
-      p99BySecond: [...perSecond.entries()]
+      deliveryMs: result.samples.percentiles(),
+      p99BySecond: [...result.bySecond.entries()]
         .sort((a, b) => a[0] - b[0])
         .map(([, bucket]) => bucket.percentiles().p99),
-      syncRequestsPerSecond: Math.round(measuredSyncs / elapsed),
-      syncErrors: listeners.reduce((sum, l) => sum + l.errors, 0),
+      syncRequestsPerSecond: Math.round(result.syncs / syncSeconds),
+      syncErrors: result.errors,
       viewsChecked,
       staleViews,
       staleExamples,
       serverPeakRssMiB: Math.round(peakRss / 2 ** 20),
+      syncWindowMs: windows,
       cpu,
       serverExitCode: serverGone ? await server.exited : undefined,
       shutdownMs,
     };
   } finally {
-    stopPolling = true;
-    clearInterval(rssTimer);
+    for (const watcher of watchers) clearInterval(watcher);
     client.close();
+    if (pool !== undefined) await pool.finish(true).catch(() => undefined);
     if (!serverGone) await server.stop('SIGTERM');
     options.onServerOutput?.(server.output());
   }

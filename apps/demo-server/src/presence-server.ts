@@ -170,6 +170,16 @@ export class PresenceServer {
       () => this.service.syncingCount,
     );
     this.metrics.gauge(
+      'presence_router_sync_window_seconds',
+      'The coalescing window of long-poll answers now (sync_batch_window, adapted to sync_answer_budget).',
+      () => this.service.streams.windowMs / 1000,
+    );
+    this.metrics.counterFrom(
+      'presence_router_sync_answers_total',
+      'Sync answers carrying presence.',
+      () => this.service.streams.answerCount,
+    );
+    this.metrics.gauge(
       'presence_router_pending_updates',
       'Accepted presence changes waiting for a routing batch.',
       () => this.service.pipeline.pendingCount,

@@ -100,6 +100,7 @@ export class SyncStreams {
   readonly #answerBudget: number;
   #windowMs: number;
   #answersSinceAdapt = 0;
+  #answers = 0;
   #adaptedAt = performance.now();
   /** Streams whose wake waits for the end of their window. */
   #deferred: UserStream[] = [];
@@ -123,8 +124,14 @@ export class SyncStreams {
     return this.#windowMs;
   }
 
+  /** Answers with presence so far. */
+  get answerCount(): number {
+    return this.#answers;
+  }
+
   /** Counts an answer; every {@link ADAPT_EVERY_MS}, fits the window to the answer budget. */
   #countAnswer(now: number): void {
+    this.#answers++;
     this.#answersSinceAdapt++;
     const elapsed = now - this.#adaptedAt;
     if (this.#answerBudget === 0 || elapsed < ADAPT_EVERY_MS) return;

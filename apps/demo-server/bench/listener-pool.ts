@@ -1,0 +1,158 @@
+/**
+ * The listening side of a load run, spread over `threads` worker threads (each with its own
+ * event loop; see `listener-worker.ts`), and the send-time buffer they share with the
+ * senders.
+ *
+ * @example
+ * ```ts
+ * const pool = await ListenerPool.start({ url, users, threads: 2, pollTimeoutMs: 30_000, senders: 100, capacity });
+ * pool.recordSend(3, 17); // sender 3 sent sequence number 17 now
+ * pool.measureFrom(Date.now());
+ * const result = await pool.finish(true);
+ * ```
+ * @module
+ */
+import { Worker } from 'node:worker_threads';
+import { Samples } from './latency-samples.ts';
+import type {
+  ListenerWorkerData,
+  ListenerWorkerReport,
+  ToListenerWorker,
+} from './listener-worker.ts';
+import type { ListenerUser } from './load-scenario.ts';
+
+/** Options of {@link ListenerPool.start}. */
+export interface ListenerPoolOptions {
+  readonly url: string;
+  readonly users: readonly ListenerUser[];
+  readonly threads: number;
+  readonly pollTimeoutMs: number;
+  readonly senders: number;
+  /** Most sequence numbers per sender. */
+  readonly capacity: number;
+}
+
+/** What the listeners saw. */
+export interface ListenerPoolResult {
+  /** Per user (in `users` order): sender index -> latest sequence number seen. */
+  readonly views: readonly ReadonlyMap<number, number>[];
+  readonly samples: Samples;
+  readonly bySecond: ReadonlyMap<number, Samples>;
+  readonly syncs: number;
+  readonly errors: number;
+}
+
+/** A JavaScript entry that registers tsx in the thread before loading the TypeScript worker. */
+const WORKER = new URL('./listener-worker-entry.mjs', import.meta.url);
+
+/** The listener threads; see the module documentation. */
+export class ListenerPool {
+  readonly #workers: Worker[];
+  readonly #shares: (readonly ListenerUser[])[];
+  readonly #sentAt: Float64Array;
+  readonly #capacity: number;
+  readonly #userCount: number;
+
+  private constructor(
+    workers: Worker[],
+    shares: (readonly ListenerUser[])[],
+    sentAt: Float64Array,
+    options: ListenerPoolOptions,
+  ) {
+    this.#workers = workers;
+    this.#shares = shares;
+    this.#sentAt = sentAt;
+    this.#capacity = options.capacity;
+    this.#userCount = options.users.length;
+  }
+
+  /** Starts the threads; resolves once every user has synced once. */
+  static async start(options: ListenerPoolOptions): Promise<ListenerPool> {
+    const buffer = new SharedArrayBuffer(8 * options.senders * options.capacity);
+    const sentAt = new Float64Array(buffer).fill(Number.NaN);
+    const threads = Math.max(1, Math.min(options.threads, options.users.length));
+    const shares: ListenerUser[][] = Array.from({ length: threads }, () => []);
+    options.users.forEach((user, i) => shares[i % threads]?.push(user));
+    const workers = shares.map((users) => {
+      const data: ListenerWorkerData = {
+        url: options.url,
+        users,
+        pollTimeoutMs: options.pollTimeoutMs,
+        sentAt: buffer,
+        capacity: options.capacity,
+      };
+      return new Worker(WORKER, { workerData: data });
+    });
+    await Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<void>((resolve, reject) => {
+            worker.once('message', () => resolve());
+            worker.once('error', reject);
+          }),
+      ),
+    );
+    return new ListenerPool(workers, shares, sentAt, options);
+  }
+
+  /** Records that sender `sender` sent sequence number `seq` now. */
+  recordSend(sender: number, seq: number): void {
+    if (seq < this.#capacity) {
+      this.#sentAt[sender * this.#capacity + seq] = performance.timeOrigin + performance.now();
+    }
+  }
+
+  /** Latency is recorded for PUTs sent at `epochMs` or later. */
+  measureFrom(epochMs: number): void {
+    this.#send({ type: 'measure', fromEpochMs: epochMs });
+  }
+
+  /** The server has exited: loops end at their next failure. */
+  serverGone(): void {
+    this.#send({ type: 'server-gone' });
+  }
+
+  /** Ends the run: with `finalSync`, one last sync per user; without, once every loop ends. */
+  async finish(finalSync: boolean): Promise<ListenerPoolResult> {
+    const reports = await Promise.all(
+      this.#workers.map(
+        (worker) =>
+          new Promise<ListenerWorkerReport>((resolve, reject) => {
+            worker.once('message', (report: ListenerWorkerReport) => resolve(report));
+            worker.once('error', reject);
+            worker.postMessage({ type: 'finish', finalSync } satisfies ToListenerWorker);
+          }),
+      ),
+    );
+    const views = Array.from({ length: this.#userCount }, () => new Map<number, number>());
+    const samples = new Samples();
+    const bySecond = new Map<number, Samples>();
+    let syncs = 0;
+    let errors = 0;
+    const threads = this.#shares.length;
+    reports.forEach((report, t) => {
+      for (let k = 0; k < report.views.length; k += 3) {
+        // User i of thread t is user t + i * threads overall (round-robin shares).
+        const user = t + (report.views[k] as number) * threads;
+        views[user]?.set(report.views[k + 1] as number, report.views[k + 2] as number);
+      }
+      samples.addAll(report.samples);
+      for (const [second, values] of report.bySecond) {
+        let bucket = bySecond.get(second);
+        if (bucket === undefined) {
+          bucket = new Samples();
+          bySecond.set(second, bucket);
+        }
+        bucket.addAll(values);
+      }
+      syncs += report.syncs;
+      errors += report.errors;
+    });
+    await Promise.all(this.#workers.map((worker) => worker.terminate()));
+    return { views, samples, bySecond, syncs, errors };
+  }
+
+  #send(message: ToListenerWorker): void {
+    for (const worker of this.#workers) worker.postMessage(message);
+  }
+}
