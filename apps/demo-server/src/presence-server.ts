@@ -27,6 +27,7 @@ import { createApp } from './app.ts';
 import type { AppContext, EditableMembership } from './app-context.ts';
 import { Authenticator } from './auth.ts';
 import { messageOf, ServerStartError } from './errors.ts';
+import { EventLoopLag } from './event-loop-lag.ts';
 import { PresenceExplainer } from './explain.ts';
 import { type FederationSender, LoggingFederationSender } from './federation-sender.ts';
 import { JsonLogger } from './json-logger.ts';
@@ -93,6 +94,10 @@ export class PresenceServer {
   readonly #unwatch: (() => void) | undefined;
   readonly #timerIntervalMs: number;
   #timer: ReturnType<typeof setInterval> | undefined;
+  readonly #lag = new EventLoopLag({
+    intervalMs: 100,
+    onSample: (lagMs) => this.service.streams.reportLag(lagMs),
+  });
   #stopping: Promise<void> | undefined;
   #finalSyncs: { users: readonly string[]; position: number } | undefined;
   #stopped: Promise<void> | undefined;
@@ -173,6 +178,11 @@ export class PresenceServer {
       'presence_router_sync_window_seconds',
       'The coalescing window of long-poll answers now (sync_batch_window, adapted to sync_answer_budget).',
       () => this.service.streams.windowMs / 1000,
+    );
+    this.metrics.gauge(
+      'presence_router_event_loop_lag_seconds',
+      'How late the event loop ran at the last sample (every 100 ms).',
+      () => this.#lag.latestMs / 1000,
     );
     this.metrics.counterFrom(
       'presence_router_sync_answers_total',
@@ -310,6 +320,7 @@ export class PresenceServer {
   /** Starts the presence timers (idle, sync timeout); they stop on shutdown. */
   startTimers(): void {
     if (this.#timer !== undefined || this.#shutdown.signal.aborted) return;
+    this.#lag.start();
     this.#timer = setInterval(() => {
       this.service.sweepTimers().catch((error: unknown) => {
         this.logger.error('presence timers failed', { error: messageOf(error) });
@@ -330,6 +341,7 @@ export class PresenceServer {
     if (this.#stopping === undefined) {
       this.#stopping = (async () => {
         if (this.#timer !== undefined) clearInterval(this.#timer);
+        this.#lag.stop();
         this.#unwatch?.();
         this.service.stopAccepting();
         this.#shutdown.abort();

@@ -13,8 +13,9 @@
  * goes into the same answer. A client long-polling a busy room thus re-polls at most once per
  * window instead of once per batch, while a quiet stream is woken at once. The window is at
  * least `coalesceMs`; with an `answerBudget` (answers per second, all streams together) it
- * adapts every quarter second: it grows in proportion while answers run over the budget and
- * shrinks back while they run under it (at most 1 s).
+ * adapts every quarter second: it grows in proportion while answers run over the budget, or
+ * by half while the process is overloaded (the event loop runs more than 20 ms late, see
+ * {@link SyncStreams.reportLag}), and shrinks back while neither holds (at most 1 s).
  *
  * @example
  * ```ts
@@ -88,6 +89,8 @@ export interface SyncStreamsOptions {
 const MAX_WINDOW_MS = 1000;
 /** How often the window is adapted to the answer budget (ms). */
 const ADAPT_EVERY_MS = 250;
+/** Event-loop lag (ms) above which the process counts as overloaded. */
+const OVERLOAD_LAG_MS = 20;
 
 const TOKEN = /^p(\d{1,15})_([A-Za-z0-9]{1,32})$/;
 
@@ -101,6 +104,7 @@ export class SyncStreams {
   #windowMs: number;
   #answersSinceAdapt = 0;
   #answers = 0;
+  #lagMs = 0;
   #adaptedAt = performance.now();
   /** Streams whose wake waits for the end of their window. */
   #deferred: UserStream[] = [];
@@ -124,6 +128,11 @@ export class SyncStreams {
     return this.#windowMs;
   }
 
+  /** How late the event loop runs now (ms): above 20 ms, the window widens. */
+  reportLag(lagMs: number): void {
+    this.#lagMs = lagMs;
+  }
+
   /** Answers with presence so far. */
   get answerCount(): number {
     return this.#answers;
@@ -137,8 +146,10 @@ export class SyncStreams {
     if (this.#answerBudget === 0 || elapsed < ADAPT_EVERY_MS) return;
     const rate = (this.#answersSinceAdapt * 1000) / elapsed;
     // Answers per second scale about inversely with the window: scale it by rate / budget,
-    // halfway (a damped step), within [coalesceMs, MAX_WINDOW_MS].
-    const target = Math.max(this.#windowMs, 1) * (rate / this.#answerBudget);
+    // halfway (a damped step), within [coalesceMs, MAX_WINDOW_MS]; overloaded, by 1.5 at least.
+    const window = Math.max(this.#windowMs, 1);
+    const byBudget = window * (rate / this.#answerBudget);
+    const target = this.#lagMs > OVERLOAD_LAG_MS ? Math.max(byBudget, window * 2) : byBudget;
     const next = (this.#windowMs + target) / 2;
     this.#windowMs = Math.min(MAX_WINDOW_MS, Math.max(this.#coalesceMs, next));
     this.#answersSinceAdapt = 0;
