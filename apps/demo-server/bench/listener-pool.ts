@@ -72,7 +72,9 @@ export class ListenerPool {
     const sentAt = new Float64Array(buffer).fill(Number.NaN);
     const threads = Math.max(1, Math.min(options.threads, options.users.length));
     const shares: ListenerUser[][] = Array.from({ length: threads }, () => []);
-    options.users.forEach((user, i) => shares[i % threads]?.push(user));
+    options.users.forEach((user, i) => {
+      shares[i % threads]?.push(user);
+    });
     const workers = shares.map((users) => {
       const data: ListenerWorkerData = {
         url: options.url,

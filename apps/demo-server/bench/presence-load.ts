@@ -144,7 +144,11 @@ export async function runPresenceLoad(options: PresenceLoadOptions): Promise<Pre
       listening.serverGone();
     });
     let peakRss = server.rssBytes();
-    watchers.push(setInterval(() => (peakRss = Math.max(peakRss, server.rssBytes())), 250));
+    watchers.push(
+      setInterval(() => {
+        peakRss = Math.max(peakRss, server.rssBytes());
+      }, 250),
+    );
     const windows: number[] = [];
     watchers.push(
       setInterval(() => {
