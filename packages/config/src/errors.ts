@@ -1,117 +1,14 @@
 /**
- * `ConfigError`: everything wrong with a configuration, with the path of the offending value
- * (`presence.routing_modules[0].config.users_to_rooms`), its line and column in the YAML
- * source when known, and a message a person can act on.
- *
- * Module `parseConfig` functions throw it with a path relative to their own `config:`
- * mapping; `loadConfig` re-throws it with the full path and the source position.
+ * The errors of `@presence-router/config`: {@link ConfigError} for everything wrong with a
+ * configuration. It is declared in `@presence-router/core` (routing modules throw it from
+ * `parseConfig` depending on core alone) and re-exported here unchanged.
  *
  * @example
  * ```ts
- * throw new ConfigError('INVALID_VALUE', 'expected a user ID like @alice:example.org', {
- *   path: ['always_send_to_users', 0],
- * });
+ * import { ConfigError } from '@presence-router/config';
+ * try { await loadConfig(text); } catch (e) { if (e instanceof ConfigError) console.error(e.message); }
  * ```
  * @module
  */
-
-/** Codes of configuration errors. */
-export type ConfigErrorCode =
-  | 'FILE_UNREADABLE'
-  | 'YAML_SYNTAX'
-  | 'YAML_TOO_LARGE'
-  | 'YAML_TOO_DEEP'
-  | 'YAML_TOO_MANY_ALIASES'
-  | 'DUPLICATE_KEY'
-  | 'EMPTY_CONFIG'
-  | 'INVALID_TYPE'
-  | 'INVALID_VALUE'
-  | 'MISSING_KEY'
-  | 'CONFLICTING_KEYS'
-  | 'INVALID_MODULE_SPECIFIER'
-  | 'UNKNOWN_MODULE'
-  | 'MODULE_LOAD_FAILED'
-  | 'MODULE_INVALID'
-  | 'MODULE_CONFIG_FAILED'
-  | 'MODULE_INIT_FAILED';
-
-/** A path into the configuration: mapping keys and list indices. */
-export type ConfigPath = readonly (string | number)[];
-
-/** Formats a path as `presence.routing_modules[0].config`. */
-export function formatConfigPath(path: ConfigPath): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out === '' ? part : `.${part}`;
-  }
-  return out === '' ? '(top level)' : out;
-}
-
-/** Where and what, for {@link ConfigError}. */
-export interface ConfigErrorDetails {
-  /** Path of the offending value. */
-  readonly path?: ConfigPath;
-  /** 1-based line in the source, when known. */
-  readonly line?: number;
-  /** 1-based column in the source, when known. */
-  readonly column?: number;
-  /** The file name (or other label) of the source. */
-  readonly sourceName?: string;
-  readonly cause?: unknown;
-}
-
-/** A configuration problem, located by path and (when known) line and column. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-  readonly code: ConfigErrorCode;
-  /** The problem alone, without location. */
-  readonly detail: string;
-  /** Path of the offending value, as parts. */
-  readonly pathParts: ConfigPath;
-  readonly line: number | undefined;
-  readonly column: number | undefined;
-  readonly sourceName: string | undefined;
-
-  constructor(code: ConfigErrorCode, detail: string, details: ConfigErrorDetails = {}) {
-    super(
-      ConfigError.format(detail, details),
-      details.cause === undefined ? undefined : { cause: details.cause },
-    );
-    this.code = code;
-    this.detail = detail;
-    this.pathParts = details.path ?? [];
-    this.line = details.line;
-    this.column = details.column;
-    this.sourceName = details.sourceName;
-  }
-
-  /** Path of the offending value, e.g. `presence.routing_modules[0].config.users_to_rooms`. */
-  get path(): string {
-    return formatConfigPath(this.pathParts);
-  }
-
-  /** The same error with `prefix` put before its path and a source position added. */
-  relocated(
-    prefix: ConfigPath,
-    position: Omit<ConfigErrorDetails, 'path' | 'cause'> = {},
-  ): ConfigError {
-    return new ConfigError(this.code, this.detail, {
-      path: [...prefix, ...this.pathParts],
-      line: position.line ?? this.line,
-      column: position.column ?? this.column,
-      sourceName: position.sourceName ?? this.sourceName,
-      cause: this.cause,
-    });
-  }
-
-  /** `file:line:column: path: detail`, leaving out what is unknown. */
-  static format(detail: string, details: ConfigErrorDetails): string {
-    let where = details.sourceName ?? '';
-    if (details.line !== undefined) {
-      where += `${where ? ':' : 'line '}${details.line}${details.column !== undefined ? `:${details.column}` : ''}`;
-    }
-    const path = details.path && details.path.length > 0 ? formatConfigPath(details.path) : '';
-    return [where, path, detail].filter((part) => part !== '').join(': ');
-  }
-}
+export type { ConfigErrorCode, ConfigErrorDetails, ConfigPath } from '@presence-router/core';
+export { ConfigError, formatConfigPath } from '@presence-router/core';

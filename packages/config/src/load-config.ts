@@ -237,7 +237,7 @@ class Loader {
  * `YAML_TOO_LARGE`, `YAML_TOO_DEEP`, `YAML_TOO_MANY_ALIASES` (past `options.limits`),
  * `YAML_SYNTAX`, `DUPLICATE_KEY`, `EMPTY_CONFIG`, `INVALID_TYPE`, `INVALID_VALUE`,
  * `INVALID_MODULE_SPECIFIER` (a `module:` URL, refused before any import), `UNKNOWN_MODULE`,
- * `MODULE_LOAD_FAILED`, `MODULE_INVALID`, `MODULE_CONFIG_FAILED`, or a module's own
+ * `MODULE_LOAD_FAILED`, `INVALID_MODULE`, `MODULE_CONFIG_FAILED`, or a module's own
  * `ConfigError` from `parseConfig`, relocated under its entry's `config` path. Only `module:`
  * values are imported, and only those the registry does not have (see the README).
  * Unknown keys inside `presence` and inside module entries are warnings; unknown top-level

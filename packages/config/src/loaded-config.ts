@@ -96,7 +96,7 @@ export class LoadedConfig {
   /**
    * Constructs every module with `(config, moduleApi)` and returns the routing modules and
    * the warnings for skipped `modules:` entries. Each call constructs new instances. Throws
-   * {@link ConfigError} `MODULE_INVALID` or `MODULE_INIT_FAILED`, located at the entry; a
+   * {@link ConfigError} `INVALID_MODULE` or `MODULE_INIT_FAILED`, located at the entry; a
    * `ConfigError` a constructor throws is relocated under the entry's `config`.
    */
   instantiate(api: ModuleApiHost, logger: Logger = this.#logger): InstantiatedModules {

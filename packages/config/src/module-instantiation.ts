@@ -122,7 +122,7 @@ function moduleApiFor(host: ModuleApiHost, collector: CallbackCollector): Module
 /**
  * Constructs every configured module with `(config, moduleApi)` and returns the routing
  * modules they contribute, in configuration order. Throws {@link ConfigError}:
- * `MODULE_INVALID` (located at the entry) for a module registering only one callback of
+ * `INVALID_MODULE` (located at the entry) for a module registering only one callback of
  * Synapse's pair, or a `routing_modules` / `presence_router` entry that routes nothing;
  * `MODULE_INIT_FAILED` when a constructor throws. A `ConfigError` thrown by a constructor
  * is re-thrown under the entry's `config` path.
@@ -145,7 +145,7 @@ export function instantiateRoutingModules(
       if (error instanceof ModuleRegistrationError) {
         throw errorFor(
           entry,
-          'MODULE_INVALID',
+          'INVALID_MODULE',
           `module ${JSON.stringify(entry.module)}: ${error.message}`,
           error,
         );
@@ -179,14 +179,14 @@ export function instantiateRoutingModules(
         logConfigWarning(logger, warning);
         continue;
       }
-      throw errorFor(entry, 'MODULE_INVALID', detail);
+      throw errorFor(entry, 'INVALID_MODULE', detail);
     }
     try {
       modules.push(...collector.modulesFor(instance));
     } catch (error) {
       throw errorFor(
         entry,
-        'MODULE_INVALID',
+        'INVALID_MODULE',
         `module ${JSON.stringify(entry.module)}: ${messageOf(error)}`,
         error,
       );

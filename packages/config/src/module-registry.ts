@@ -27,7 +27,7 @@ export class ModuleRegistry {
 
   /**
    * Registers `moduleClass` under `specifier` (either spelling). Throws {@link ConfigError}
-   * `INVALID_VALUE` for a specifier that names nothing, `MODULE_INVALID` when `moduleClass`
+   * `INVALID_VALUE` for a specifier that names nothing, `INVALID_MODULE` when `moduleClass`
    * is not a class or function, and `CONFLICTING_KEYS` when another class already has the name.
    * Returns the registry, for chaining.
    */
@@ -35,7 +35,7 @@ export class ModuleRegistry {
     const parsed = ModuleRegistry.#parse(specifier);
     if (typeof moduleClass !== 'function') {
       throw new ConfigError(
-        'MODULE_INVALID',
+        'INVALID_MODULE',
         `cannot register ${JSON.stringify(specifier)}: expected a class, found ${moduleClass === null ? 'null' : typeof moduleClass}`,
       );
     }

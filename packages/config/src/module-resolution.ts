@@ -126,7 +126,7 @@ function describeExports(namespace: object): string {
  * specifier that names nothing; `INVALID_MODULE_SPECIFIER`, before any import, for a URL other
  * than `file:` (`data:`, `http:`, `node:`...) that the registry does not have; `UNKNOWN_MODULE` when neither the registry nor an import has it
  * (the message lists the registered names and what was tried); `MODULE_LOAD_FAILED` when the
- * import itself fails (cause attached); `MODULE_INVALID` when the export is not a class.
+ * import itself fails (cause attached); `INVALID_MODULE` when the export is not a class.
  */
 export async function resolveModuleClass(
   text: string,
@@ -191,7 +191,7 @@ export async function resolveModuleClass(
   const moduleClass = (namespace as Record<string, unknown>)[specifier.exportName];
   if (typeof moduleClass !== 'function') {
     throw makeError(
-      'MODULE_INVALID',
+      'INVALID_MODULE',
       `module ${JSON.stringify(text)}: export ${JSON.stringify(specifier.exportName)} of ${JSON.stringify(imported)} is ${moduleClass === null ? 'null' : typeof moduleClass}, expected a class`,
     );
   }

@@ -136,7 +136,7 @@ describe('LoadedConfig.instantiateModules', () => {
   it('refuses a routing_modules entry that routes no presence', async () => {
     const config = await load('presence:\n  routing_modules:\n    - module: spam.SpamChecker\n');
     const error = instantiationError(() => config.instantiateModules(hostApi().api));
-    expect(error).toMatchObject({ code: 'MODULE_INVALID', line: 3, column: 7 });
+    expect(error).toMatchObject({ code: 'INVALID_MODULE', line: 3, column: 7 });
     expect(error.path).toBe('presence.routing_modules[0]');
     expect(error.detail).toContain('is not a presence router');
   });
@@ -144,7 +144,7 @@ describe('LoadedConfig.instantiateModules', () => {
   it('refuses a module registering only one callback of the pair, with the core error as cause', async () => {
     const config = await load('modules:\n  - module: half.HalfPairRouter\n');
     const error = instantiationError(() => config.instantiateModules(hostApi().api));
-    expect(error).toMatchObject({ code: 'MODULE_INVALID', line: 2, column: 5 });
+    expect(error).toMatchObject({ code: 'INVALID_MODULE', line: 2, column: 5 });
     expect(error.path).toBe('modules[0]');
     expect(error.detail).toContain('registered getUsersForStates alone');
     expect(error.cause).toBeInstanceOf(ModuleRegistrationError);
@@ -154,7 +154,7 @@ describe('LoadedConfig.instantiateModules', () => {
   it('refuses an instance with only getInterestedUsers', async () => {
     const config = await load('presence:\n  presence_router:\n    module: half.HalfMethodRouter\n');
     const error = instantiationError(() => config.instantiateModules(hostApi().api));
-    expect(error.code).toBe('MODULE_INVALID');
+    expect(error.code).toBe('INVALID_MODULE');
     expect(error.path).toBe('presence.presence_router');
     expect(error.detail).toContain('getInterestedUsers without getUsersForStates');
     expect(error.cause).toBeInstanceOf(ModuleRegistrationError);

@@ -116,9 +116,9 @@ describe('resolveModuleClass: failures', () => {
     );
   });
 
-  it('MODULE_INVALID for an export that is not a class', async () => {
+  it('INVALID_MODULE for an export that is not a class', async () => {
     const error = await resolutionError('./fixtures/routers.mjs#notAClass');
-    expect(error.code).toBe('MODULE_INVALID');
+    expect(error.code).toBe('INVALID_MODULE');
     expect(error.detail).toContain('is number, expected a class');
   });
 

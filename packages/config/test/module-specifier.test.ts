@@ -111,7 +111,7 @@ describe('ModuleRegistry', () => {
       expect.objectContaining({ code: 'INVALID_VALUE' }),
     );
     expect(() => registry.register('pkg.X', {} as unknown as typeof AuditRouter)).toThrow(
-      expect.objectContaining({ code: 'MODULE_INVALID' }),
+      expect.objectContaining({ code: 'INVALID_MODULE' }),
     );
   });
 });

@@ -1,6 +1,10 @@
 /**
- * Errors raised by `@presence-router/core`. Every error has a stable string `code`, a
- * `name`, an optional `cause`, and the data a caller needs to act on it.
+ * Errors raised by `@presence-router/core`, and {@link PresenceRouterError}, the base class
+ * of every error of every `@presence-router` package. Every error has a stable string `code`
+ * (UPPER_SNAKE_CASE, named alike in every package: `INVALID_<WHAT>` for bad input,
+ * `<WHAT>_FAILED` or `<WHAT>_UNAVAILABLE` for failures), a `name`, an optional `cause`, and
+ * the data a caller needs to act on it. The configuration error a module's `parseConfig`
+ * throws is {@link ConfigError}, in `config-error.ts`.
  *
  * @example
  * ```ts
@@ -21,19 +25,22 @@ export type CoreErrorCode =
   | 'MEMBERSHIP_UNAVAILABLE'
   | 'LOOKUP_SKIPPED';
 
-/** Base class of core's errors. */
-export class PresenceRouterError extends Error {
+/**
+ * The base class of every `@presence-router` error: `instanceof PresenceRouterError` catches
+ * them all, and `code` tells them apart (each package narrows `Code` to its own codes).
+ */
+export class PresenceRouterError<Code extends string = string> extends Error {
   override name = 'PresenceRouterError';
-  readonly code: CoreErrorCode;
+  readonly code: Code;
 
-  constructor(code: CoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: Code, message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
   }
 }
 
 /** A user ID, room ID or server name that does not follow the Matrix grammar. */
-export class InvalidIdentifierError extends PresenceRouterError {
+export class InvalidIdentifierError extends PresenceRouterError<CoreErrorCode> {
   override name = 'InvalidIdentifierError';
   /** The rejected identifier. */
   readonly identifier: string;
@@ -58,7 +65,7 @@ export class InvalidIdentifierError extends PresenceRouterError {
 }
 
 /** A presence state with a field of the wrong type or value. */
-export class InvalidPresenceStateError extends PresenceRouterError {
+export class InvalidPresenceStateError extends PresenceRouterError<CoreErrorCode> {
   override name = 'InvalidPresenceStateError';
   /** The offending field (`state`, `lastActiveTs`, ...). */
   readonly field: string;
@@ -73,7 +80,7 @@ export class InvalidPresenceStateError extends PresenceRouterError {
  * A routing module of the wrong shape: it has no routing callback, or registers only one of
  * the `getUsersForStates` / `getInterestedUsers` pair (Synapse refuses that too).
  */
-export class ModuleRegistrationError extends PresenceRouterError {
+export class ModuleRegistrationError extends PresenceRouterError<CoreErrorCode> {
   override name = 'ModuleRegistrationError';
   /** The module's name, as it appears in logs and configuration. */
   readonly moduleName: string;
@@ -92,7 +99,7 @@ export class ModuleRegistrationError extends PresenceRouterError {
  * The membership source failed while the router expanded rooms (`MEMBERSHIP_UNAVAILABLE`),
  * or a lookup was not made because the caller marked the key as failing (`LOOKUP_SKIPPED`).
  */
-export class MembershipLookupError extends PresenceRouterError {
+export class MembershipLookupError extends PresenceRouterError<CoreErrorCode> {
   override name = 'MembershipLookupError';
   /** The rooms (or users) being looked up. */
   readonly ids: readonly string[];

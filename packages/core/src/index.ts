@@ -19,6 +19,8 @@
  * ```
  * @module
  */
+export type { ConfigErrorCode, ConfigErrorDetails, ConfigPath } from './config-error.ts';
+export { ConfigError, formatConfigPath } from './config-error.ts';
 export type { CoreErrorCode } from './errors.ts';
 export {
   InvalidIdentifierError,
@@ -77,6 +79,7 @@ export type {
   GetUsersForStates,
   MaybePromise,
   ModuleApi,
+  ModuleRegistrar,
   PresenceRouterCallbacks,
   PresenceRouterModule,
   PresenceRouterModuleClass,

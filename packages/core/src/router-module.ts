@@ -94,3 +94,13 @@ export interface PresenceRouterModuleClass<Config = unknown> {
   parseConfig?(rawConfig: unknown): Config;
   new (config: Config, api: ModuleApi): object;
 }
+
+/**
+ * Where a package registers its routing module classes under `module:` names, so a
+ * configuration can name them without an `import()` (`@presence-router/config`'s
+ * `ModuleRegistry` is one). Declared here so a module package depends on core alone.
+ */
+export interface ModuleRegistrar {
+  // biome-ignore lint/suspicious/noExplicitAny: a registrar holds classes of any config type.
+  register(name: string, moduleClass: PresenceRouterModuleClass<any>): unknown;
+}

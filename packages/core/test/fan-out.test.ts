@@ -1,3 +1,4 @@
+import { FixedMembership, RecordingLogger, seededRandom } from '@presence-router/test-support';
 import { describe, expect, it } from 'vitest';
 import {
   MembershipLookupError,
@@ -10,9 +11,6 @@ import {
   type UserPresenceState,
   userPresenceState,
 } from '../src/index.ts';
-import { CaptureLogger } from './support/capture-logger.ts';
-import { FixedMembership } from './support/fixed-membership.ts';
-import { seededRandom } from './support/seeded-random.ts';
 
 const HS = 'hs.example';
 const online = (userId: string) => userPresenceState(userId, { state: 'online' });
@@ -272,7 +270,7 @@ describe('PresenceRouter.fanOut — with routing modules', () => {
         { '@auditor:hs.example': states, '@watcher:remote.example': states },
       ],
     };
-    const logger = new CaptureLogger();
+    const logger = new RecordingLogger();
     const r = new PresenceRouter({
       serverName: HS,
       membership: new FixedMembership(rooms),
@@ -410,7 +408,7 @@ describe('PresenceRouter.fanOut — agrees with the reference semantics on rando
         membership,
         modules: [module],
         excludeRoomsFromPresence: excluded,
-        logger: new CaptureLogger(),
+        logger: new RecordingLogger(),
       });
       const result = await router.fanOut(batch);
       const expected = await reference(membership, [module], excluded, batch);

@@ -1,3 +1,4 @@
+import { FixedMembership, RecordingLogger } from '@presence-router/test-support';
 import { describe, expect, it } from 'vitest';
 import {
   ALL_USERS,
@@ -7,15 +8,13 @@ import {
   type UserPresenceState,
   userPresenceState,
 } from '../src/index.ts';
-import { CaptureLogger } from './support/capture-logger.ts';
-import { FixedMembership } from './support/fixed-membership.ts';
 
 const HS = 'hs.example';
 const alice = userPresenceState('@alice:hs.example', { state: 'online', lastActiveTs: 1000 });
 const bob = userPresenceState('@bob:hs.example', { state: 'unavailable' });
 
 function router(modules: PresenceRouterModule[], rooms: Record<string, string[]> = {}) {
-  const logger = new CaptureLogger();
+  const logger = new RecordingLogger();
   const membership = new FixedMembership(rooms);
   return {
     router: new PresenceRouter({ serverName: HS, membership, modules, logger }),

@@ -23,10 +23,10 @@
  * @module
  */
 
-import { ConfigError } from '@presence-router/config';
 import {
   ALL_USERS,
   type AllUsers,
+  ConfigError,
   consoleLogger,
   type Logger,
   type MembershipSource,
@@ -53,7 +53,7 @@ function materialize(states: Iterable<UserPresenceState>): UserPresenceState[] {
     typeof (states as { [Symbol.iterator]?: unknown })?.[Symbol.iterator] !== 'function'
   ) {
     throw new ExampleRouterError(
-      'INVALID_STATE',
+      'INVALID_PRESENCE_STATE',
       `ExamplePresenceRouter expects an iterable of presence states, got ${states === null ? 'null' : typeof states}`,
     );
   }
@@ -61,7 +61,7 @@ function materialize(states: Iterable<UserPresenceState>): UserPresenceState[] {
   list.forEach((state, i) => {
     if (typeof (state as { userId?: unknown } | null)?.userId !== 'string') {
       throw new ExampleRouterError(
-        'INVALID_STATE',
+        'INVALID_PRESENCE_STATE',
         `ExamplePresenceRouter got a value without a userId at position ${i} of the states`,
       );
     }
@@ -193,7 +193,7 @@ export class ExamplePresenceRouter {
    *
    * Users with identical destinations share one `Set`: do not mutate the results.
    *
-   * @throws ExampleRouterError `MEMBERSHIP_FAILED` when the membership source fails.
+   * @throws ExampleRouterError `MEMBERSHIP_UNAVAILABLE` when the membership source fails.
    */
   async getUsersForStates(
     states: Iterable<UserPresenceState>,
@@ -215,7 +215,7 @@ export class ExamplePresenceRouter {
           members = await membership.getJoinedMembers(roomIds);
         } catch (error) {
           throw new ExampleRouterError(
-            'MEMBERSHIP_FAILED',
+            'MEMBERSHIP_UNAVAILABLE',
             `ExamplePresenceRouter could not look up the members of ${roomIds.join(', ')}: ${error instanceof Error ? error.message : String(error)}`,
             { roomIds, cause: error },
           );
@@ -242,7 +242,7 @@ export class ExamplePresenceRouter {
    * `userId` is joined to — the members of a configured room are interested in the users
    * mapped to it. An empty set when there is no membership source.
    *
-   * @throws ExampleRouterError `MEMBERSHIP_FAILED` when the membership source fails.
+   * @throws ExampleRouterError `MEMBERSHIP_UNAVAILABLE` when the membership source fails.
    */
   async getInterestedUsers(userId: string): Promise<Set<string> | AllUsers> {
     if (this.#alwaysSendTo.has(userId)) return ALL_USERS;
@@ -255,7 +255,7 @@ export class ExamplePresenceRouter {
       roomsOfUser = await membership.getRoomsForUsers([userId]);
     } catch (error) {
       throw new ExampleRouterError(
-        'MEMBERSHIP_FAILED',
+        'MEMBERSHIP_UNAVAILABLE',
         `ExamplePresenceRouter could not look up the rooms of ${userId}: ${error instanceof Error ? error.message : String(error)}`,
         { userIds: [userId], cause: error },
       );

@@ -24,8 +24,7 @@
  * @module
  */
 
-import { ConfigError, type ConfigPath } from '@presence-router/config';
-import { roomIdProblem, userIdProblem } from '@presence-router/core';
+import { ConfigError, type ConfigPath, roomIdProblem, userIdProblem } from '@presence-router/core';
 import { ReadOnlyMap } from './read-only-map.ts';
 
 /** The parsed, validated and frozen configuration of `ExamplePresenceRouter`. */

@@ -12,7 +12,7 @@
  * ```
  * @module
  */
-import type { ModuleRegistry } from '@presence-router/config';
+import type { ModuleRegistrar } from '@presence-router/core';
 import { ExamplePresenceRouter } from './example-presence-router.ts';
 
 /**
@@ -28,12 +28,13 @@ export const EXAMPLE_ROUTER_MODULE_NAMES = [
 ] as const;
 
 /**
- * Registers {@link ExamplePresenceRouter} in `registry` under every name of
+ * Registers {@link ExamplePresenceRouter} in `registry` (`@presence-router/config`'s
+ * `ModuleRegistry`, or any {@link ModuleRegistrar}) under every name of
  * {@link EXAMPLE_ROUTER_MODULE_NAMES}. Returns the registry, for chaining.
  *
  * @throws ConfigError `CONFLICTING_KEYS` when one of the names already names another class.
  */
-export function registerExampleRouter<R extends ModuleRegistry>(registry: R): R {
+export function registerExampleRouter<R extends ModuleRegistrar>(registry: R): R {
   for (const name of EXAMPLE_ROUTER_MODULE_NAMES) registry.register(name, ExamplePresenceRouter);
   return registry;
 }

@@ -75,11 +75,11 @@ describe('ExamplePresenceRouter.getInterestedUsers', () => {
     expect(recording.roomsForUsersCalls).toEqual([]);
   });
 
-  it('wraps a failing membership source in ExampleRouterError MEMBERSHIP_FAILED', async () => {
+  it('wraps a failing membership source in ExampleRouterError MEMBERSHIP_UNAVAILABLE', async () => {
     const { router, recording } = setup(true);
     recording.failWith = new Error('timeout');
     const error = await router.getInterestedUsers('@dave:hs.example').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ExampleRouterError);
-    expect(error).toMatchObject({ code: 'MEMBERSHIP_FAILED', userIds: ['@dave:hs.example'] });
+    expect(error).toMatchObject({ code: 'MEMBERSHIP_UNAVAILABLE', userIds: ['@dave:hs.example'] });
   });
 });

@@ -91,7 +91,7 @@ describe('ExamplePresenceRouter.getRoomsAndUsersForStates', () => {
   it('rejects input that is not an iterable of states with an ExampleRouterError', () => {
     const r = router({ always_send_to_users: ['@g:hs.example'] });
     expect(() => r.getRoomsAndUsersForStates(42 as unknown as UserPresenceState[])).toThrow(
-      expect.objectContaining({ name: 'ExampleRouterError', code: 'INVALID_STATE' }),
+      expect.objectContaining({ name: 'ExampleRouterError', code: 'INVALID_PRESENCE_STATE' }),
     );
     expect(() =>
       r.getRoomsAndUsersForStates([alice, 'bob' as unknown as UserPresenceState]),

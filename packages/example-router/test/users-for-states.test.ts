@@ -162,13 +162,13 @@ describe('ExamplePresenceRouter.getUsersForStates with a membership source', () 
     expect(recording.joinedMembersCalls).toEqual([]);
   });
 
-  it('wraps a failing membership source in ExampleRouterError MEMBERSHIP_FAILED', async () => {
+  it('wraps a failing membership source in ExampleRouterError MEMBERSHIP_UNAVAILABLE', async () => {
     const { router, recording } = setup(true);
     const cause = new Error('database is down');
     recording.failWith = cause;
     const error = await router.getUsersForStates([alice]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ExampleRouterError);
-    expect(error).toMatchObject({ code: 'MEMBERSHIP_FAILED', cause });
+    expect(error).toMatchObject({ code: 'MEMBERSHIP_UNAVAILABLE', cause });
     expect((error as ExampleRouterError).roomIds).toEqual(['!lobby:hs.example', '!ops:hs.example']);
     expect((error as Error).message).toMatch(/database is down/);
   });

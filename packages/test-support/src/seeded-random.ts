@@ -1,0 +1,23 @@
+/**
+ * A small seeded random number generator (mulberry32), for reproducible randomized tests
+ * and workloads.
+ *
+ * @example
+ * ```ts
+ * const random = seededRandom(42);
+ * random(); // the same number in [0, 1) on every run
+ * ```
+ * @module
+ */
+
+/** Numbers in [0, 1), the same sequence for the same seed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
