@@ -35,7 +35,7 @@ const RESULTS_DIR = fileURLToPath(new URL('../results', import.meta.url));
 
 function usage(message: string): never {
   throw new BenchError(
-    'USAGE',
+    'INVALID_USAGE',
     `${message}\nUsage: cli.ts [--smoke] [--only name,…] [--out dir] [--no-isolate] [--render results.json]`,
   );
 }
@@ -146,6 +146,6 @@ main().then(
   (error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`bench: ${message}\n`);
-    process.exitCode = error instanceof BenchError && error.code === 'USAGE' ? 2 : 1;
+    process.exitCode = error instanceof BenchError && error.code === 'INVALID_USAGE' ? 2 : 1;
   },
 );

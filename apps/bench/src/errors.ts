@@ -1,6 +1,7 @@
 /**
- * The benchmark's one error type: {@link BenchError}, with a string `code` and the scenario
- * (and implementation) it concerns.
+ * The benchmark's one error type: {@link BenchError}, a core `PresenceRouterError` with the
+ * scenario (and implementation) it concerns. Codes follow the project's pattern:
+ * `INVALID_<WHAT>` for bad input, `<WHAT>_FAILED` for failures.
  *
  * @example
  * ```ts
@@ -8,17 +9,18 @@
  * ```
  * @module
  */
+import { PresenceRouterError } from '@presence-router/core';
 
 /** What went wrong. */
 export type BenchErrorCode =
   /** A workload or scenario option is out of range. */
   | 'INVALID_OPTION'
+  /** The command line could not be understood. */
+  | 'INVALID_USAGE'
   /** Two implementations disagree on recipients or states. */
   | 'DISAGREEMENT'
   /** A scenario run in a child process failed or wrote no result. */
-  | 'SCENARIO_FAILED'
-  /** The command line could not be understood. */
-  | 'USAGE';
+  | 'SCENARIO_FAILED';
 
 /** Options of {@link BenchError}. */
 export interface BenchErrorOptions {
@@ -28,17 +30,15 @@ export interface BenchErrorOptions {
 }
 
 /** An error of the benchmark suite. */
-export class BenchError extends Error {
+export class BenchError extends PresenceRouterError<BenchErrorCode> {
   override readonly name = 'BenchError';
-  readonly code: BenchErrorCode;
   /** The scenario being run, when known. */
   readonly scenario: string | undefined;
   /** The implementation concerned, when known. */
   readonly implementation: string | undefined;
 
   constructor(code: BenchErrorCode, message: string, options: BenchErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
+    super(code, message, { cause: options.cause });
     this.scenario = options.scenario;
     this.implementation = options.implementation;
   }
