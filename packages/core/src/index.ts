@@ -1,6 +1,8 @@
 /**
  * `@presence-router/core`: pure presence routing for Matrix-style servers. No I/O and no
- * Node APIs: runs on Node, Deno and in browsers.
+ * Node APIs: runs on Node, Deno and in browsers. Core owns every "who receives whom"
+ * decision: the write side (`fanOut`, `getUsersForStates`), the read side (`usersSeenBy`,
+ * `getInterestedUsers`), visibility (`canSee`) and explanations (`explain`).
  *
  * @example
  * ```ts
@@ -19,6 +21,8 @@
  * ```
  * @module
  */
+
+// Errors.
 export type { ConfigErrorCode, ConfigErrorDetails, ConfigPath } from './config-error.ts';
 export { ConfigError, formatConfigPath } from './config-error.ts';
 export type { CoreErrorCode } from './errors.ts';
@@ -29,14 +33,17 @@ export {
   ModuleRegistrationError,
   PresenceRouterError,
 } from './errors.ts';
+
+// Routing: the router, its results, the read side and explanations.
+export type { Explanation, ModuleVerdict } from './explanation.ts';
 export type {
-  FanOutParts,
   LocalGroups,
   RecipientGroup,
   RemoteDestination,
   UnroutedParts,
 } from './fan-out-result.ts';
 export { FanOutResult } from './fan-out-result.ts';
+// Identifiers.
 export type { UserIdOptions } from './identifiers.ts';
 export {
   assertRoomId,
@@ -49,28 +56,30 @@ export {
   serverNameOf,
   serverNameProblem,
   userIdProblem,
-  utf8ByteLength,
 } from './identifiers.ts';
+// Logging.
 export type { LogData, Logger } from './logger.ts';
 export { consoleLogger, silentLogger } from './logger.ts';
-export type { KnownFailing } from './membership-lookups.ts';
+
+// Membership sources.
 export type {
   MembershipSource,
   SettledLookup,
   SettledMembershipSource,
 } from './membership-source.ts';
 export { isSettledMembershipSource } from './membership-source.ts';
-export { assertRoutingModule, CallbackCollector } from './module-registration.ts';
-export { DestinationMerger, StateCanonicalizer } from './module-results.ts';
+
+// Routing modules and the host's side of them.
+export { CallbackCollector } from './module-registration.ts';
 export type {
   FanOutOptions,
+  KnownFailing,
   PresenceRouterOptions,
   RetryParts,
   RoutedDestinations,
 } from './presence-router.ts';
 export { PresenceRouter } from './presence-router.ts';
-export type { Grouping } from './recipient-grouping.ts';
-export { RecipientGrouper, sourcesOfGroup } from './recipient-grouping.ts';
+export type { SeenUsers, Visibility } from './read-side.ts';
 export type {
   AllUsers,
   DestinationStates,
@@ -85,17 +94,16 @@ export type {
   PresenceRouterModuleClass,
 } from './router-module.ts';
 export { ALL_USERS } from './router-module.ts';
-export { LOCAL_SERVER, UserInterner } from './user-interner.ts';
+// Presence states.
 export type {
   PresenceStateName,
   UserPresenceStateFields,
   UserPresenceStateInit,
 } from './user-presence-state.ts';
 export {
-  isUserPresenceStateLike,
   PRESENCE_STATES,
   presenceStateKey,
-  toUserPresenceState,
   UserPresenceState,
   userPresenceState,
 } from './user-presence-state.ts';
+export { UserSet } from './user-set.ts';

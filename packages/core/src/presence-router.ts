@@ -13,18 +13,27 @@
  * @module
  */
 import { MembershipLookupError } from './errors.ts';
+import { type Explanation, type ExplanationParts, explain } from './explanation.ts';
 import { FanOutResult, type UnroutedParts } from './fan-out-result.ts';
 import { assertServerName, userIdProblem } from './identifiers.ts';
+import { lookUpMembers, lookUpRooms } from './internal/membership-lookups.ts';
+import { DestinationMerger, describeValue, StateCanonicalizer } from './internal/module-results.ts';
+import { RecipientGrouper, sourcesOfGroup } from './internal/recipient-grouping.ts';
+import { StateNumbering } from './internal/state-numbering.ts';
+import { UserInterner } from './internal/user-interner.ts';
 import { consoleLogger, type Logger } from './logger.ts';
-import { type KnownFailing, lookUpMembers, lookUpRooms } from './membership-lookups.ts';
 import type { MembershipSource, SettledLookup } from './membership-source.ts';
 import { assertRoutingModule } from './module-registration.ts';
-import { DestinationMerger, describeValue, StateCanonicalizer } from './module-results.ts';
-import { RecipientGrouper, sourcesOfGroup } from './recipient-grouping.ts';
+import {
+  canSee,
+  type ReadSideParts,
+  type SeenUsers,
+  usersSeenBy,
+  type Visibility,
+} from './read-side.ts';
 import { ALL_USERS, type AllUsers, type PresenceRouterModule } from './router-module.ts';
-import { StateNumbering } from './state-numbering.ts';
-import { UserInterner } from './user-interner.ts';
 import type { UserPresenceState } from './user-presence-state.ts';
+import { UserSet } from './user-set.ts';
 
 /** Options of {@link PresenceRouter}. */
 export interface PresenceRouterOptions {
@@ -38,6 +47,11 @@ export interface PresenceRouterOptions {
   readonly logger?: Logger;
   /** Rooms left out of default routing (Synapse's `exclude_rooms_from_presence`). */
   readonly excludeRoomsFromPresence?: Iterable<string>;
+  /**
+   * Names of the modules for logs and explanations, by position (e.g. their `module:`
+   * entries); default: a module's `moduleName`, else its class name and position.
+   */
+  readonly moduleNames?: readonly (string | undefined)[];
 }
 
 /** Module destinations before room expansion. */
@@ -46,6 +60,11 @@ export interface RoutedDestinations {
   readonly users: ReadonlyMap<string, ReadonlySet<UserPresenceState>>;
   /** Destination room -> states, to go to every joined member. */
   readonly rooms: ReadonlyMap<string, ReadonlySet<UserPresenceState>>;
+}
+
+/** Keys the caller knows to be failing (waiting for a retry): answered as failed, unasked. */
+export interface KnownFailing {
+  has(id: string): boolean;
 }
 
 /** Options of {@link PresenceRouter.fanOut} and {@link PresenceRouter.fanOutRetry}. */
@@ -135,6 +154,8 @@ export class PresenceRouter {
   readonly #membership: MembershipSource;
   readonly #modules: readonly PresenceRouterModule[];
   readonly #names: readonly string[];
+  /** Every module's index, in order. */
+  readonly #all: readonly number[];
   readonly #logger: Logger;
   readonly #excluded: ReadonlySet<string>;
   readonly #interner: UserInterner;
@@ -151,7 +172,10 @@ export class PresenceRouter {
     }
     this.#membership = options.membership;
     const modules = options.modules ?? [];
-    this.#names = modules.map((module, i) => PresenceRouter.#nameOf(module, i));
+    this.#names = modules.map(
+      (module, i) => options.moduleNames?.[i] ?? PresenceRouter.#nameOf(module, i),
+    );
+    this.#all = modules.map((_, i) => i);
     modules.forEach((module, i) => {
       assertRoutingModule(module, this.#names[i] as string);
     });
@@ -169,9 +193,63 @@ export class PresenceRouter {
       : `routing_modules[${index}]`;
   }
 
-  /** The user-ID interner of the hot path (shared with {@link FanOutResult}). */
-  get interner(): UserInterner {
-    return this.#interner;
+  /** The names of the modules, by position (for logs and explanations). */
+  get moduleNames(): readonly string[] {
+    return this.#names;
+  }
+
+  /**
+   * A set of users to deliver to, for {@link FanOutResult.forEachGroupAmong}: the users who
+   * sync, say. Build it once and reuse it while the set does not change.
+   */
+  userSet(userIds: Iterable<string>): UserSet {
+    return new UserSet(this.#interner, userIds);
+  }
+
+  /**
+   * The read side: whose presence `userId` receives — itself, the members of its rooms
+   * (excluded rooms left out), and the modules' `getInterestedUsers` — or {@link ALL_USERS}.
+   * `complete` is false when some of its rooms could not be looked up.
+   */
+  usersSeenBy(userId: string): Promise<SeenUsers> {
+    return usersSeenBy(this.#readSide, userId);
+  }
+
+  /**
+   * Visibility: whether `viewer` may see `target`'s presence — itself, a co-member, or routed
+   * by a module on either side (the read side of `viewer`, the write side of `targetState`).
+   * `complete` is false when the answer is no but some rooms could not be looked up.
+   */
+  canSee(viewer: string, target: string, targetState: UserPresenceState): Promise<Visibility> {
+    return canSee(this.#readSide, viewer, target, targetState);
+  }
+
+  /**
+   * Why `to` does or does not receive `from`'s presence (given `from`'s state): the rooms
+   * they share or that are excluded, and each module's write side, read side and — when the
+   * module has an `explain` hook — the rules that match.
+   * @throws InvalidIdentifierError for an invalid user ID.
+   */
+  explain(from: string, to: string, state: UserPresenceState): Promise<Explanation> {
+    return explain(this.#explanationParts, from, to, state);
+  }
+
+  get #readSide(): ReadSideParts {
+    return {
+      membership: this.#membership,
+      excluded: this.#excluded,
+      interest: (userId) => this.getInterestedUsers(userId),
+      routed: (state) => this.getUsersForStates([state]),
+    };
+  }
+
+  get #explanationParts(): ExplanationParts {
+    return {
+      ...this.#readSide,
+      modules: this.#modules.map((module, i) => ({ module, name: this.#names[i] as string })),
+      routedBy: (index, state) => this.#usersForStates([state], [index]),
+      interestBy: (index, userId) => this.#interest(userId, [index]),
+    };
   }
 
   /** Whether a user ID belongs to this server. */
@@ -187,13 +265,20 @@ export class PresenceRouter {
    * results. Rooms are not expanded. A module that throws or returns the wrong type is
    * logged and skipped.
    */
-  async collectDestinations(states: Iterable<UserPresenceState>): Promise<RoutedDestinations> {
-    if (this.#modules.length === 0) return { users: new Map(), rooms: new Map() };
+  collectDestinations(states: Iterable<UserPresenceState>): Promise<RoutedDestinations> {
+    return this.#collect(states, this.#all);
+  }
+
+  async #collect(
+    states: Iterable<UserPresenceState>,
+    indices: readonly number[],
+  ): Promise<RoutedDestinations> {
+    if (indices.length === 0) return { users: new Map(), rooms: new Map() };
     const input = Object.freeze([...states]);
     const canonical = new StateCanonicalizer();
     canonical.seed(input);
     const merger = new DestinationMerger(this.#logger, canonical);
-    for (let i = 0; i < this.#modules.length; i++) {
+    for (const i of indices) {
       const module = this.#modules[i] as PresenceRouterModule;
       const name = this.#names[i] as string;
       try {
@@ -226,10 +311,17 @@ export class PresenceRouter {
    * destinations expanded to their joined members (rooms this server does not participate
    * in are dropped with a warning). Users with identical destinations share one `Set`.
    */
-  async getUsersForStates(
+  getUsersForStates(
     states: Iterable<UserPresenceState>,
   ): Promise<ReadonlyMap<string, ReadonlySet<UserPresenceState>>> {
-    const routed = await this.collectDestinations(states);
+    return this.#usersForStates(states, this.#all);
+  }
+
+  async #usersForStates(
+    states: Iterable<UserPresenceState>,
+    indices: readonly number[],
+  ): Promise<ReadonlyMap<string, ReadonlySet<UserPresenceState>>> {
+    const routed = await this.#collect(states, indices);
     if (routed.rooms.size === 0) return routed.users;
     const numbering = new StateNumbering();
     const indexOf = (state: UserPresenceState): number => numbering.numberOf(state);
@@ -281,9 +373,13 @@ export class PresenceRouter {
    * modules are then not called. Failing modules and wrong result types are logged and
    * skipped; entries that are not valid user IDs are dropped with a warning.
    */
-  async getInterestedUsers(userId: string): Promise<Set<string> | AllUsers> {
+  getInterestedUsers(userId: string): Promise<Set<string> | AllUsers> {
+    return this.#interest(userId, this.#all);
+  }
+
+  async #interest(userId: string, indices: readonly number[]): Promise<Set<string> | AllUsers> {
     const interested = new Set<string>();
-    for (let i = 0; i < this.#modules.length; i++) {
+    for (const i of indices) {
       const module = this.#modules[i] as PresenceRouterModule;
       if (typeof module.getInterestedUsers !== 'function') continue;
       const name = this.#names[i] as string;

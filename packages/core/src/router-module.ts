@@ -68,6 +68,13 @@ export interface PresenceRouterModule extends PresenceRouterCallbacks {
   readonly getRoomsAndUsersForStates?: GetRoomsAndUsersForStates | undefined;
   /** A name for logs; defaults to the class name or the module's position. */
   readonly moduleName?: string | undefined;
+  /**
+   * Optional: the configured rules of this module that send `from`'s presence (in `state`)
+   * to `to` — one sentence each, for `PresenceRouter.explain` (and `presence-router explain`).
+   */
+  readonly explain?:
+    | ((from: string, to: string, state: UserPresenceState) => MaybePromise<readonly string[]>)
+    | undefined;
 }
 
 /** What a module's constructor receives from the homeserver. */

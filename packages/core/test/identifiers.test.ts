@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { utf8ByteLength } from '../src/identifiers.ts';
 import {
   assertRoomId,
   assertServerName,
@@ -7,7 +8,6 @@ import {
   isValidRoomId,
   isValidUserId,
   serverNameOf,
-  utf8ByteLength,
 } from '../src/index.ts';
 
 describe('user IDs', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RecipientGrouper, sourcesOfGroup, UserInterner } from '../src/index.ts';
+import { RecipientGrouper, sourcesOfGroup } from '../src/internal/recipient-grouping.ts';
+import { UserInterner } from '../src/internal/user-interner.ts';
 
 function groupsOf(sources: number[][], universe = 20) {
   const grouper = new RecipientGrouper();
@@ -54,7 +55,7 @@ describe('RecipientGrouper', () => {
     expect(grouper.visited(3)).toBe(true);
     const grouping = grouper.finish();
     expect([...grouping.members]).toEqual([2, 3]);
-    expect(grouping.groupCount).toBe(2);
+    expect(grouping.nodeCount).toBe(2);
     expect([...grouping.groupIds]).toEqual([1]);
   });
 
@@ -66,7 +67,7 @@ describe('RecipientGrouper', () => {
     const grouping = grouper.finish();
     expect(grouping.members.length).toBe(5000);
     expect(grouping.groupIds.length).toBe(100);
-    expect(grouping.groupCount).toBe(101);
+    expect(grouping.nodeCount).toBe(101);
   });
 
   it('handles more groups than recipients (a member reached by many sources)', () => {
@@ -75,7 +76,7 @@ describe('RecipientGrouper', () => {
     for (let s = 0; s < 100; s++) grouper.addSource(Int32Array.of(0));
     grouper.addSource(Int32Array.of(1));
     const grouping = grouper.finish();
-    expect(grouping.groupCount).toBe(102);
+    expect(grouping.nodeCount).toBe(102);
     expect(sourcesOfGroup(grouping, grouping.groupIds[0] as number)).toHaveLength(100);
     expect(sourcesOfGroup(grouping, grouping.groupIds[1] as number)).toEqual([100]);
   });

@@ -267,6 +267,26 @@ export class ExamplePresenceRouter {
   }
 
   /** Room ID -> the states of the users mapped to it, in batch order. */
+  /**
+   * The configured rules that send `from`'s presence to `to`, one sentence each (core's
+   * `PresenceRouter.explain` asks every module that has this hook): `always_send_to_users`
+   * listing `to`, and `users_to_rooms` entries of `from` whose room `to` is joined to.
+   */
+  async explain(from: string, to: string, _state: UserPresenceState): Promise<string[]> {
+    const rules: string[] = [];
+    if (this.#alwaysSendTo.has(to)) rules.push(`always_send_to_users lists ${to}`);
+    const rooms = this.config.usersToRooms.get(from) ?? [];
+    const membership = rooms.length > 0 ? this.#api.membership : undefined;
+    if (membership === undefined || membership === null) return rules;
+    const members = await membership.getJoinedMembers(rooms);
+    for (const roomId of rooms) {
+      if (members.get(roomId)?.includes(to)) {
+        rules.push(`users_to_rooms sends ${from} to ${roomId}, where ${to} is joined`);
+      }
+    }
+    return rules;
+  }
+
   #roomsForStates(list: readonly UserPresenceState[]): Map<string, UserPresenceState[]> {
     const rooms = new Map<string, UserPresenceState[]>();
     for (const state of list) {

@@ -10,7 +10,7 @@
  * ```
  * @module
  */
-import { serverNameOf } from './identifiers.ts';
+import { serverNameOf } from '../identifiers.ts';
 
 /** Server index of local users in {@link UserInterner.serverIndexOf}. */
 export const LOCAL_SERVER = -1;

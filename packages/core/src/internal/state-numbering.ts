@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import type { UserPresenceState } from './user-presence-state.ts';
+import type { UserPresenceState } from '../user-presence-state.ts';
 
 /** Assigns dense numbers to state instances, the batch first. */
 export class StateNumbering {

@@ -22,7 +22,7 @@
 /** The result of grouping: the trie of groups and the recipients, grouped. */
 export interface Grouping {
   /** Number of trie nodes; node 0 is the root (reached by no source) and holds no recipient. */
-  readonly groupCount: number;
+  readonly nodeCount: number;
   /** Parent node of each node (the root's is -1). */
   readonly groupParent: Int32Array;
   /** The source whose visit created each node (the root's is -1). */
@@ -81,7 +81,7 @@ export class RecipientGrouper {
   #denseNodes: Int32Array = new Int32Array(16);
   #finishSerial = 0;
   #recipientCount = 0;
-  #groupCount = 0;
+  #nodeCount = 0;
   #sourceCount = 0;
   #epoch = 0;
   #serial = 0;
@@ -113,7 +113,7 @@ export class RecipientGrouper {
     }
     this.#epoch++;
     this.#universe = universe;
-    this.#groupCount = 1;
+    this.#nodeCount = 1;
     this.#groups[PARENT] = -1;
     this.#groups[SOURCE] = -1;
     this.#groups[CHILD_STAMP] = 0;
@@ -177,7 +177,7 @@ export class RecipientGrouper {
     let groups = this.#groups;
     const recipients = this.#recipients;
     let recipientCount = this.#recipientCount;
-    let groupCount = this.#groupCount;
+    let nodeCount = this.#nodeCount;
     for (let k = 0; k < members.length; k++) {
       const m = members[k] as number;
       if (!(m >= 0 && m < universe)) {
@@ -199,7 +199,7 @@ export class RecipientGrouper {
       if (groups[gAt + CHILD_STAMP] === serial) {
         child = groups[gAt + CHILD] as number;
       } else {
-        child = groupCount++;
+        child = nodeCount++;
         let cAt = child * GROUP_STRIDE;
         if (cAt >= groups.length) {
           // A member reached by several sources moves down the trie: groups can outnumber
@@ -216,7 +216,7 @@ export class RecipientGrouper {
       memberRecords[at + GROUP] = child;
     }
     this.#recipientCount = recipientCount;
-    this.#groupCount = groupCount;
+    this.#nodeCount = nodeCount;
     return source;
   }
 
@@ -236,7 +236,7 @@ export class RecipientGrouper {
     this.#denseCounts = grow(this.#denseCounts, count + 1);
     this.#denseNodes = grow(this.#denseNodes, count + 1);
     // Fresh entries are 0 and the serial starts at 1: a grown array holds no stale stamp.
-    this.#dense = grow(this.#dense, this.#groupCount * 2);
+    this.#dense = grow(this.#dense, this.#nodeCount * 2);
     const denseOf = this.#dense;
     const counts = this.#denseCounts;
     const nodes = this.#denseNodes;
@@ -278,15 +278,15 @@ export class RecipientGrouper {
         members[counts[denseOf[g * 2 + 1] as number]!++] = m;
       }
     }
-    const groupCount = this.#groupCount;
-    const groupParent = new Int32Array(groupCount);
-    const groupSource = new Int32Array(groupCount);
-    for (let g = 0, gAt = 0; g < groupCount; g++, gAt += GROUP_STRIDE) {
+    const nodeCount = this.#nodeCount;
+    const groupParent = new Int32Array(nodeCount);
+    const groupSource = new Int32Array(nodeCount);
+    for (let g = 0, gAt = 0; g < nodeCount; g++, gAt += GROUP_STRIDE) {
       groupParent[g] = groups[gAt + PARENT] as number;
       groupSource[g] = groups[gAt + SOURCE] as number;
     }
     return {
-      groupCount,
+      nodeCount,
       groupParent,
       groupSource,
       sourceCount: this.#sourceCount,

@@ -9,17 +9,14 @@
  * ```
  * @module
  */
-import { MembershipLookupError } from './errors.ts';
+import { MembershipLookupError } from '../errors.ts';
 import {
   isSettledMembershipSource,
   type MembershipSource,
   type SettledLookup,
-} from './membership-source.ts';
+} from '../membership-source.ts';
 
-/** Keys the caller knows to be failing (waiting for a retry): answered as failed, unasked. */
-export interface KnownFailing {
-  has(id: string): boolean;
-}
+import type { KnownFailing } from '../presence-router.ts';
 
 const NOTHING_FAILS: KnownFailing = { has: () => false };
 

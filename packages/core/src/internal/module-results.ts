@@ -14,16 +14,16 @@
  * ```
  * @module
  */
-import { roomIdProblem, userIdProblem } from './identifiers.ts';
-import type { Logger } from './logger.ts';
-import type { DestinationStates } from './router-module.ts';
+import { roomIdProblem, userIdProblem } from '../identifiers.ts';
+import type { Logger } from '../logger.ts';
+import type { DestinationStates } from '../router-module.ts';
 import {
   isUserPresenceStateLike,
   presenceStateKey,
   toUserPresenceState,
   type UserPresenceState,
   type UserPresenceStateFields,
-} from './user-presence-state.ts';
+} from '../user-presence-state.ts';
 
 /** Describes a value for a log line without dumping it whole. */
 export function describeValue(value: unknown): string {
