@@ -1,7 +1,7 @@
 /**
  * What the HTTP routes need from the running server, passed in (not imported) so the Hono
  * app stays web-standard and testable: the presence engine, sync handler, authentication,
- * rate limiting, metrics, the explainer and the settings the routes read.
+ * rate limiting, metrics and the settings the routes read.
  *
  * @example
  * ```ts
@@ -11,7 +11,6 @@
  */
 import type { Logger } from '@presence-router/core';
 import type { Authenticator } from './auth.ts';
-import type { PresenceExplainer } from './explain.ts';
 import type { ServerMetrics } from './metrics.ts';
 import type { PresenceService } from './presence-service.ts';
 import type { RateLimiter } from './rate-limiter.ts';
@@ -32,7 +31,6 @@ export interface AppContext {
   readonly auth: Authenticator;
   readonly rateLimiter: RateLimiter;
   readonly metrics: ServerMetrics;
-  readonly explainer: PresenceExplainer;
   readonly logger: Logger;
   /** Set when membership comes from inline rooms: the admin API may change it. */
   readonly editableMembership: EditableMembership | undefined;

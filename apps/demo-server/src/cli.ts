@@ -21,7 +21,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, DEFAULT_YAML_LIMITS, formatConfigWarning } from '@presence-router/config';
-import { PresenceRouterError } from '@presence-router/core';
+import {
+  assertUserId,
+  PresenceRouter,
+  PresenceRouterError,
+  userPresenceState,
+} from '@presence-router/core';
 import { MembershipError } from '@presence-router/membership';
 import {
   createDemoDatabase,
@@ -31,7 +36,6 @@ import {
   embeddedConfigYaml,
 } from './demo-database.ts';
 import { CliUsageError, messageOf, ServerStartError } from './errors.ts';
-import { PresenceExplainer } from './explain.ts';
 import { JsonLogger } from './json-logger.ts';
 import { createServerFromConfig, loadServerConfig, type ServerConfig } from './load-server.ts';
 import { openMembership } from './membership-from-settings.ts';
@@ -356,7 +360,7 @@ async function explainCommand(args: readonly string[], io: CliIo): Promise<numbe
       },
       logger,
     );
-    const explainer = new PresenceExplainer({
+    const router = new PresenceRouter({
       serverName: config.serverName,
       membership: membership.source,
       modules,
@@ -365,8 +369,14 @@ async function explainCommand(args: readonly string[], io: CliIo): Promise<numbe
           ? config.routing.routingModules.map((entry) => entry.module)
           : undefined,
       excludeRoomsFromPresence: config.routing.excludeRoomsFromPresence,
+      logger,
     });
-    const explanation = await explainer.explain(values.from as string, values.to as string);
+    const from = values.from as string;
+    const explanation = await router.explain(
+      from,
+      values.to as string,
+      userPresenceState(assertUserId(from), { state: 'online' }),
+    );
     if (values.json) {
       io.stdout(`${JSON.stringify(explanation, null, 2)}\n`);
     } else {

@@ -33,7 +33,6 @@ export {
   ServerStartError,
   type ServerStartErrorCode,
 } from './errors.ts';
-export { type Explanation, type ModuleVerdict, PresenceExplainer } from './explain.ts';
 export {
   type FederationSender,
   LoggingFederationSender,

@@ -28,7 +28,6 @@ import type { AppContext, EditableMembership } from './app-context.ts';
 import { Authenticator } from './auth.ts';
 import { messageOf, ServerStartError } from './errors.ts';
 import { EventLoopLag } from './event-loop-lag.ts';
-import { PresenceExplainer } from './explain.ts';
 import { type FederationSender, LoggingFederationSender } from './federation-sender.ts';
 import { JsonLogger } from './json-logger.ts';
 import { GuardedMembership } from './membership-guard.ts';
@@ -84,7 +83,6 @@ export class PresenceServer {
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
   readonly federation: FederationSender;
-  readonly explainer: PresenceExplainer;
   readonly modules: readonly PresenceRouterModule[];
   /** What the HTTP routes use (the Hono app's, and the Node fast path's). */
   readonly context: AppContext;
@@ -129,15 +127,6 @@ export class PresenceServer {
         Math.max(1000, Math.min(timers.syncOnlineTimeoutMs, timers.idleTimeoutMs) / 10),
       );
     this.#syncHandler = new SyncHandler(this.service);
-    this.explainer = new PresenceExplainer({
-      serverName: options.serverName,
-      membership: parts.service.membership,
-      modules: parts.modules,
-      moduleNames:
-        options.moduleNames?.length === parts.modules.length ? options.moduleNames : undefined,
-      excludeRoomsFromPresence: options.excludeRoomsFromPresence,
-      stateOf: (userId) => this.service.publishedState(userId),
-    });
     const knownUsers = [
       ...new Set([...options.settings.accessTokens.values(), ...(options.knownUsers ?? [])]),
     ].sort();
@@ -153,7 +142,6 @@ export class PresenceServer {
       }),
       rateLimiter: new RateLimiter(options.settings.rateLimit),
       metrics: this.metrics,
-      explainer: this.explainer,
       logger: this.logger,
       editableMembership: options.editableMembership,
       knownUsers: () => knownUsers,
@@ -285,6 +273,7 @@ export class PresenceServer {
       modules,
       logger,
       excludeRoomsFromPresence: options.excludeRoomsFromPresence,
+      moduleNames: options.moduleNames,
     });
     service = new PresenceService({
       serverName: options.serverName,

@@ -16,15 +16,15 @@
  * const service = new PresenceService({ serverName: 'hs', router, membership, streams, ... });
  * service.setPresence('@alice:hs', 'online', 'hi'); // accepted; routed in the background
  * await service.caughtUp();
- * await service.interestedUsers('@bob:hs'); // Set of user IDs, or ALL_USERS
+ * await service.interestedUsers('@bob:hs'); // core's read side: a Set of user IDs, or ALL_USERS
  * ```
  * @module
  */
 import {
   ALL_USERS,
   type AllUsers,
+  type Explanation,
   type FanOutResult,
-  isSettledMembershipSource,
   isValidUserId,
   type Logger,
   type MembershipSource,
@@ -33,6 +33,7 @@ import {
   serverNameOf,
   type UnroutedParts,
   type UserPresenceState,
+  type UserSet,
   userPresenceState,
 } from '@presence-router/core';
 import { MatrixError, messageOf } from './errors.ts';
@@ -73,13 +74,6 @@ export interface PresenceServiceOptions {
   readonly maxConcurrentBatches?: number;
 }
 
-/** Members of a user's rooms, and whether every room answered. */
-export interface CoMembers {
-  readonly members: Set<string>;
-  /** False when some rooms could not be looked up (their members are missing). */
-  readonly complete: boolean;
-}
-
 /** How long a client is told to wait when membership is unavailable (ms). */
 const MEMBERSHIP_RETRY_AFTER_MS = 2000;
 
@@ -114,7 +108,7 @@ export class PresenceService {
   readonly #listeners = new Set<(batch: DeliveredBatch) => void>();
   readonly #retries: RoutingRetries;
   readonly #pipeline: PresencePipeline;
-  #syncingCache: { version: number; flags: Uint8Array | undefined } | undefined;
+  #syncingCache: { readonly version: number; readonly users: UserSet } | undefined;
   /** Users whose last snapshot missed rooms that could not be looked up. */
   readonly #incompleteSnapshots = new Set<string>();
 
@@ -260,7 +254,7 @@ export class PresenceService {
   /** Snapshots that missed failing rooms: once the rooms answer, the next sync gets one. */
   async #completeSnapshots(): Promise<void> {
     for (const userId of [...this.#incompleteSnapshots]) {
-      if ((await this.coMembers(userId)).complete) {
+      if ((await this.router.usersSeenBy(userId)).complete) {
         this.#incompleteSnapshots.delete(userId);
         this.streams.requestSnapshot(userId);
       }
@@ -268,72 +262,38 @@ export class PresenceService {
   }
 
   /**
-   * Users whose presence `userId` receives: itself, members of its rooms (excluded rooms left
-   * out), and the routing modules' read side — or {@link ALL_USERS}.
+   * Users whose presence `userId` receives (core's read side: itself, co-members, the
+   * modules' read side) — or {@link ALL_USERS}. When some rooms could not be looked up, a
+   * snapshot follows once they answer.
    */
-  async interestedUsers(userId: string): Promise<Set<string> | AllUsers> {
-    const routed = await this.router.getInterestedUsers(userId);
-    if (routed === ALL_USERS) return ALL_USERS;
-    const users = new Set<string>(routed);
-    users.add(userId);
-    const { members, complete } = await this.coMembers(userId);
-    for (const member of members) users.add(member);
-    // Rooms that could not be looked up: a snapshot follows once they answer.
+  async interestedUsers(userId: string): Promise<ReadonlySet<string> | AllUsers> {
+    const { users, complete } = await this.router.usersSeenBy(userId);
     if (!complete) this.#incompleteSnapshots.add(userId);
     return users;
   }
 
   /**
-   * Members of the rooms `userId` is joined to, excluded rooms left out. Rooms whose lookup
-   * fails are left out too, and `complete` says so.
+   * Why `to` does or does not receive `from`'s presence (core's explanation), for `from`'s
+   * delivered state (online when it has none yet).
+   * @throws InvalidIdentifierError for an invalid user ID.
    */
-  async coMembers(userId: string): Promise<CoMembers> {
-    const rooms = await this.#settled('rooms', [userId]);
-    const kept = (rooms.found.get(userId) ?? []).filter((roomId) => !this.excluded.has(roomId));
-    const members = new Set<string>();
-    if (kept.length === 0) return { members, complete: rooms.errors.size === 0 };
-    const found = await this.#settled('members', kept);
-    for (const list of found.found.values()) for (const member of list) members.add(member);
-    return { members, complete: rooms.errors.size === 0 && found.errors.size === 0 };
-  }
-
-  async #settled(
-    what: 'rooms' | 'members',
-    ids: readonly string[],
-  ): Promise<{
-    found: ReadonlyMap<string, readonly string[]>;
-    errors: ReadonlyMap<string, Error>;
-  }> {
-    const source = this.membership;
-    if (isSettledMembershipSource(source)) {
-      return what === 'rooms'
-        ? source.getRoomsForUsersSettled(ids)
-        : source.getJoinedMembersSettled(ids);
-    }
-    try {
-      const found =
-        what === 'rooms' ? await source.getRoomsForUsers(ids) : await source.getJoinedMembers(ids);
-      return { found, errors: new Map() };
-    } catch (error) {
-      const failure = error instanceof Error ? error : new Error(String(error));
-      return { found: new Map(), errors: new Map(ids.map((id) => [id, failure])) };
-    }
+  explain(from: string, to: string): Promise<Explanation> {
+    const state = this.#published.get(from) ?? userPresenceState(from, { state: 'online' });
+    return this.router.explain(from, to, state);
   }
 
   /**
-   * Whether `viewer` may see `target`'s presence: itself, a co-member, or routed by a module
-   * (read side: `getInterestedUsers(viewer)`; write side: `getUsersForStates([target])`).
+   * Whether `viewer` may see `target`'s presence (core's visibility rules).
+   * @throws MatrixError 503 when the answer is no but rooms could not be looked up.
    */
   async canSee(viewer: string, target: string): Promise<boolean> {
-    if (viewer === target) return true;
-    const interest = this.#readSide.get(viewer) ?? (await this.router.getInterestedUsers(viewer));
-    if (interest === ALL_USERS || interest.has(target)) return true;
-    const { members, complete } = await this.coMembers(viewer);
-    if (members.has(target)) return true;
-    const routed = await this.router.getUsersForStates([this.currentState(target)]);
-    if (routed.has(viewer)) return true;
-    if (!complete) throw membershipUnavailable();
-    return false;
+    const { visible, complete } = await this.router.canSee(
+      viewer,
+      target,
+      this.currentState(target),
+    );
+    if (!visible && !complete) throw membershipUnavailable();
+    return visible;
   }
 
   /**
@@ -521,49 +481,20 @@ export class PresenceService {
   }
 
   /**
-   * Appends each group's shared state list to the streams of its members that sync. Works on
-   * the interned integers: syncing users are marked in a typed array, then each group's
-   * member array is scanned once, so a 5,000-member room costs 5,000 array reads and no
-   * string or map work for members that do not sync.
+   * Appends each group's shared state list to the streams of its members that sync, through
+   * core's `forEachGroupAmong` over the set of users with a stream (rebuilt only when that set
+   * changes): a 5,000-member room costs 5,000 flag reads for members that do not sync.
    */
   #deliverGroups(position: number, result: FanOutResult): number {
-    const syncing = this.#syncingFlags();
-    if (syncing === undefined) return 0;
-    let deliveries = 0;
-    for (const group of result.groups) {
-      const members = group.memberIds;
-      const receivers: string[] = [];
-      for (let i = 0; i < members.length; i++) {
-        const id = members[i] as number;
-        if (syncing[id] === 1) receivers.push(result.userIdOf(id));
-      }
-      if (receivers.length > 0) {
-        this.streams.deliver(position, receivers, group.states);
-        deliveries += receivers.length * group.states.length;
-      }
-    }
-    return deliveries;
-  }
-
-  /**
-   * 1 at the interned integer of each user with a stream, rebuilt only when the set of
-   * streams changes (users interned later read as 0: they have no stream). `undefined` when
-   * nobody syncs.
-   */
-  #syncingFlags(): Uint8Array | undefined {
-    const cached = this.#syncingCache;
-    if (cached?.version !== this.streams.version) {
-      const interner = this.router.interner;
-      const ids: number[] = [];
-      for (const userId of this.streams.userIds()) ids.push(interner.intern(userId));
-      const flags = new Uint8Array(interner.size);
-      for (const id of ids) flags[id] = 1;
+    if (this.#syncingCache?.version !== this.streams.version) {
       this.#syncingCache = {
         version: this.streams.version,
-        flags: ids.length > 0 ? flags : undefined,
+        users: this.router.userSet(this.streams.userIds()),
       };
     }
-    return this.#syncingCache?.flags;
+    return result.forEachGroupAmong(this.#syncingCache.users, (userIds, states) => {
+      this.streams.deliver(position, userIds, states);
+    });
   }
 
   /** Delivers to syncing users whose read-side interest covers a sender. */

@@ -46,7 +46,7 @@ export function registerAdminRoutes(app: Hono, ctx: AppContext): void {
     if (from === null || to === null) {
       throw new MatrixError(400, 'M_MISSING_PARAM', 'Give both ?from= and ?to= user IDs');
     }
-    const explanation = await ctx.explainer.explain(
+    const explanation = await ctx.service.explain(
       checkedUserId(from, 'from'),
       checkedUserId(to, 'to'),
     );

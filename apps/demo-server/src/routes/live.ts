@@ -74,7 +74,7 @@ export function registerLiveRoutes(app: Hono, ctx: AppContext): void {
         const states = [...received.values()].slice(0, EXPLAINED_PER_BATCH);
         void Promise.all(
           states.map(async (state) => {
-            const why = await ctx.explainer.explain(state.userId, chosen).catch(() => undefined);
+            const why = await ctx.service.explain(state.userId, chosen).catch(() => undefined);
             return { ...describe(state, now), why: why?.reasons ?? [] };
           }),
         ).then((entries) => push('received', { user: chosen, position: batch.position, entries }));
