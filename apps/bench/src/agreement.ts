@@ -1,7 +1,7 @@
 /**
  * The smoke test's check: the engine, the naive baseline and the floor must name the same
  * recipients, and the engine and the naive baseline must give each local recipient the
- * same states.
+ * same states; {@link assertAgreement} fails a scenario on its first disagreement.
  *
  * @example
  * ```ts
@@ -11,6 +11,7 @@
  * @module
  */
 import { type FanOutResult, presenceStateKey, type UserPresenceState } from '@presence-router/core';
+import { BenchError } from './errors.ts';
 
 /** The outcome of a comparison. */
 export interface Agreement {
@@ -22,6 +23,9 @@ export interface Agreement {
   /** The first few differences, in words. */
   readonly problems: readonly string[];
 }
+
+/** A comparison a scenario made, and what it compared. */
+export type AgreementCheck = Agreement & { readonly what: string };
 
 const MAX_PROBLEMS = 5;
 
@@ -162,4 +166,16 @@ export function compareStateLists(
     deliveries: right.length,
     problems: problems.items,
   };
+}
+
+/** Throws a `DISAGREEMENT` `BenchError` naming the first check of `scenario` that failed. */
+export function assertAgreement(scenario: string, checks: readonly AgreementCheck[]): void {
+  const failed = checks.find((check) => !check.agree);
+  if (failed !== undefined) {
+    throw new BenchError(
+      'DISAGREEMENT',
+      `${scenario}: ${failed.what} disagree: ${failed.problems.join('; ')}`,
+      { scenario },
+    );
+  }
 }
