@@ -1,8 +1,9 @@
 /**
- * `@presence-router/bench`: benchmarks of the presence fan-out hot path — a seeded workload
- * generator (Pareto rooms, or one room holding everyone), three implementations measured on
- * the same data (core's engine, a naive baseline, the floor), scenario runners, targets,
- * tables and a scaling chart. The commands are in `cli.ts` (`bench`, `bench:smoke`).
+ * `@presence-router/bench` as a library: what its README documents — the seeded workload
+ * generator (Pareto rooms, or one room holding everyone), its batches and router plan, the
+ * workload's membership source and example router, and the two implementations the engine
+ * is measured against (the naive baseline, the floor). Scenario runners, measurement,
+ * reports and targets stay internal; the commands are in `cli.ts` (`bench`, `bench:smoke`).
  *
  * @example
  * ```ts
@@ -24,60 +25,15 @@
  * ```
  * @module
  */
-export type { Agreement } from './agreement.ts';
-export { compareFanOut, compareRouting, compareStateLists } from './agreement.ts';
-export type { BenchRunOptions, ScenarioFailure } from './bench-run.ts';
-export { runBench, runScenario } from './bench-run.ts';
-export { naivePairsOf } from './costly-plan.ts';
-export type { EngineDelivery, EngineRouting } from './engine-fan-out.ts';
-export { engineDeliver, engineRouteAndRead } from './engine-fan-out.ts';
-export type { BenchErrorCode, BenchErrorOptions } from './errors.ts';
-export { BenchError } from './errors.ts';
-export type { SeedShapedModule } from './example-router-module.ts';
+
 export { createExampleRouter } from './example-router-module.ts';
-export type { ImplementationName } from './fan-out-includes.ts';
-export { INCLUDES } from './fan-out-includes.ts';
-export { runFanOutScenario } from './fan-out-scenario.ts';
 export { FloorFanOut } from './floor-fan-out.ts';
-export type { MeasuredRun, MeasureOptions, MemoryPeak, TimingStats } from './measurement.ts';
-export { collectGarbage, MemorySampler, measureBatches, timingStats } from './measurement.ts';
 export type { NaiveDeliveries } from './naive-fan-out.ts';
-export { naiveFanOut, naiveRouteStates } from './naive-fan-out.ts';
-export { SeededRandom } from './prng.ts';
-export { Progress } from './progress.ts';
-export { markdownReport, textReport } from './report-table.ts';
-export type {
-  BenchResults,
-  ImplementationResult,
-  ScenarioResult,
-  TargetResult,
-  WorkloadSummary,
-} from './results.ts';
-export type { ExampleRouterConfig, RouterPlan, RouterPlanOptions } from './router-config.ts';
+export { naiveFanOut } from './naive-fan-out.ts';
+export type { RouterPlan, RouterPlanOptions } from './router-config.ts';
 export { generateRouterPlan } from './router-config.ts';
-export type { ScalingPoint } from './scaling-chart.ts';
-export { scalingChartSpec, scalingChartSvg, scalingPoints } from './scaling-chart.ts';
-export type { RunOptions } from './scenario-run.ts';
-export type { FanOutScenario, Scenario, SyncScenario } from './scenarios.ts';
-export { fullScenarios, smokeScenarios } from './scenarios.ts';
-export { runSyncScenario } from './sync-scenario.ts';
-export { evaluateTargets } from './targets.ts';
-export type {
-  ResolvedWorkloadOptions,
-  Workload,
-  WorkloadOptions,
-  WorkloadShape,
-} from './workload.ts';
-export {
-  generateWorkload,
-  largestRoomSize,
-  resolveWorkloadOptions,
-  roomIdFor,
-  roomIndexOf,
-  userIdFor,
-  userIndexOf,
-  workloadFromRooms,
-} from './workload.ts';
+export type { Workload, WorkloadOptions } from './workload.ts';
+export { generateWorkload } from './workload.ts';
 export type { BatchOptions, UpdateBatch } from './workload-batches.ts';
 export { generateBatches } from './workload-batches.ts';
 export { WorkloadMembership } from './workload-membership.ts';
