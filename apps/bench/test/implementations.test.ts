@@ -33,6 +33,15 @@ function handMade() {
   return { workload, plan, membership, module, id, s0, s4 };
 }
 
+function routerOf({ membership, module }: ReturnType<typeof handMade>): PresenceRouter {
+  return new PresenceRouter({
+    serverName: 'bench.test',
+    membership,
+    modules: [module],
+    logger: silentLogger,
+  });
+}
+
 function asKeys(map: ReadonlyMap<string, ReadonlySet<unknown>>): Record<string, unknown[]> {
   return Object.fromEntries([...map].map(([k, v]) => [k, [...v]]).sort());
 }
@@ -54,34 +63,37 @@ describe('the workload membership source', () => {
 });
 
 describe('the naive baseline on a hand-made case', () => {
-  it('delivers each state to the user, its rooms and the router destinations', async () => {
+  it.each<{ what: string; run: typeof naiveFanOut; expected: Record<number, ('s0' | 's4')[]> }>([
+    {
+      what: 'delivers each state to the user, its rooms and the router destinations',
+      run: naiveFanOut,
+      expected: {
+        0: ['s0'],
+        1: ['s0'],
+        2: ['s0'],
+        3: ['s0'],
+        4: ['s4'],
+        5: ['s0', 's4'],
+        6: ['s4'],
+      },
+    },
+    {
+      what: 'routes only the module destinations, dropping rooms the server is not in',
+      run: naiveRouteStates,
+      expected: { 2: ['s0'], 3: ['s0'], 5: ['s0', 's4'] },
+    },
+  ])('$what', async ({ run, expected }) => {
     const { membership, module, id, s0, s4 } = handMade();
-    const deliveries = await naiveFanOut([s0, s4], membership, module);
+    const states = { s0, s4 };
+    const deliveries = await run([s0, s4], membership, module);
     expect(asKeys(deliveries)).toEqual(
       asKeys(
-        new Map([
-          [id(0), new Set([s0])],
-          [id(1), new Set([s0])],
-          [id(2), new Set([s0])],
-          [id(3), new Set([s0])],
-          [id(4), new Set([s4])],
-          [id(5), new Set([s0, s4])],
-          [id(6), new Set([s4])],
-        ]),
-      ),
-    );
-  });
-
-  it('routes only the module destinations, dropping rooms the server is not in', async () => {
-    const { membership, module, id, s0, s4 } = handMade();
-    const routed = await naiveRouteStates([s0, s4], membership, module);
-    expect(asKeys(routed)).toEqual(
-      asKeys(
-        new Map([
-          [id(2), new Set([s0])],
-          [id(3), new Set([s0])],
-          [id(5), new Set([s0, s4])],
-        ]),
+        new Map(
+          Object.entries(expected).map(([u, names]) => [
+            id(Number(u)),
+            new Set(names.map((name) => states[name])),
+          ]),
+        ),
       ),
     );
   });
@@ -103,13 +115,9 @@ describe('the floor on a hand-made case', () => {
 
 describe('agreement between the engine, the naive baseline and the floor', () => {
   it('agrees on the hand-made case, fan-out and routing', async () => {
-    const { workload, plan, membership, module, s0, s4 } = handMade();
-    const router = new PresenceRouter({
-      serverName: 'bench.test',
-      membership,
-      modules: [module],
-      logger: silentLogger,
-    });
+    const made = handMade();
+    const { workload, plan, membership, module, s0, s4 } = made;
+    const router = routerOf(made);
     const engine = await engineDeliver(router, [s0, s4], { readStates: true });
     expect(engine.recipients).toBe(7);
     expect(engine.deliveries).toBe(7); // u0..u4 one state each, u5 two; u6 is remote
@@ -136,13 +144,9 @@ describe('agreement between the engine, the naive baseline and the floor', () =>
   });
 
   it('reports a missing recipient and a wrong state', async () => {
-    const { workload, plan, membership, module, id, s0, s4 } = handMade();
-    const router = new PresenceRouter({
-      serverName: 'bench.test',
-      membership,
-      modules: [module],
-      logger: silentLogger,
-    });
+    const made = handMade();
+    const { workload, plan, membership, module, id, s0, s4 } = made;
+    const router = routerOf(made);
     const engine = await engineDeliver(router, [s0, s4]);
     const naive = await naiveFanOut([s0, s4], membership, module);
     naive.get(id(1))?.add(s4); // u1 should not receive u4's state

@@ -2,21 +2,36 @@ import { describe, expect, it } from 'vitest';
 import { MemorySampler, measureBatches, timingStats } from '../src/measurement.ts';
 
 describe('timingStats', () => {
-  it('computes median, nearest-rank p95, mean, min and max', () => {
-    const stats = timingStats(Array.from({ length: 20 }, (_, i) => 20 - i)); // 20..1
-    expect(stats).toEqual({
-      samples: 20,
-      medianMs: 10.5,
-      p95Ms: 19,
-      meanMs: 10.5,
-      minMs: 1,
-      maxMs: 20,
-    });
-    expect(timingStats([3, 1, 2]).medianMs).toBe(2);
-  });
-
-  it('gives NaN figures for no samples', () => {
-    expect(Number.isNaN(timingStats([]).medianMs)).toBe(true);
+  it.each([
+    {
+      what: 'an even count (20..1)',
+      durations: Array.from({ length: 20 }, (_, i) => 20 - i),
+      stats: { samples: 20, medianMs: 10.5, p95Ms: 19, meanMs: 10.5, minMs: 1, maxMs: 20 },
+    },
+    {
+      what: 'an odd count, unsorted',
+      durations: [3, 1, 2],
+      stats: { samples: 3, medianMs: 2, p95Ms: 3, meanMs: 2, minMs: 1, maxMs: 3 },
+    },
+    {
+      what: 'one sample',
+      durations: [7],
+      stats: { samples: 1, medianMs: 7, p95Ms: 7, meanMs: 7, minMs: 7, maxMs: 7 },
+    },
+    {
+      what: 'no samples (NaN figures)',
+      durations: [],
+      stats: {
+        samples: 0,
+        medianMs: Number.NaN,
+        p95Ms: Number.NaN,
+        meanMs: Number.NaN,
+        minMs: Number.NaN,
+        maxMs: Number.NaN,
+      },
+    },
+  ])('gives median, nearest-rank p95, mean, min and max of $what', ({ durations, stats }) => {
+    expect(timingStats(durations)).toEqual(stats);
   });
 });
 
