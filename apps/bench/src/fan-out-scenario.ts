@@ -26,7 +26,7 @@ export async function runFanOutScenario(
   options: RunOptions = {},
 ): Promise<ScenarioResult> {
   const run = new ScenarioRun(scenario.name, options.progress);
-  const setup = prepareFanOut(scenario, run);
+  const setup = await prepareFanOut(scenario, run);
   // Implementations that materialize every (recipient, state) pair are run on fewer batches,
   // or skipped, by the number of pairs a batch holds.
   const costly = planCostly(scenario, setup);

@@ -5,12 +5,13 @@
  *
  * @example
  * ```ts
- * const setup = prepareFanOut(scenario, new ScenarioRun(scenario.name, progress));
+ * const setup = await prepareFanOut(scenario, new ScenarioRun(scenario.name, progress));
  * setup.timed.length; // scenario.warmup + scenario.measured
  * ```
  * @module
  */
 import { performance } from 'node:perf_hooks';
+import type { UserPresenceState } from '@presence-router/core';
 import { createWorkloadRouting, type WorkloadRouting } from './example-router-module.ts';
 import { FloorFanOut } from './floor-fan-out.ts';
 import { generateRouterPlan, type RouterPlan } from './router-config.ts';
@@ -63,30 +64,50 @@ export function generateFanOutData(scenario: FanOutScenario): FanOutData {
   };
 }
 
+/** Rooms per pre-warming call (bounds the grouping work of one call). */
+const PREWARM_ROOMS = 4096;
+
 /**
  * The steady state of a long-running server: every room's member list cached by the
  * membership source and its interned copy by the engine (both keyed by the same array).
+ * Core keeps its interner private, so the engine is asked to deliver `state` to every room
+ * the server participates in (`fanOutRetry` with rooms only: no module, no default routing),
+ * which looks up and interns each room's member list as a fan-out touching the room does.
  * Returns the seconds it took.
  */
-export function prewarmMemberLists(workload: Workload, routing: WorkloadRouting): number {
-  const { membership, router } = routing;
+export async function prewarmMemberLists(
+  workload: Workload,
+  routing: WorkloadRouting,
+  state: UserPresenceState,
+): Promise<number> {
+  const { router } = routing;
   const started = performance.now();
+  const states = [state];
+  let rooms = new Map<string, readonly UserPresenceState[]>();
   for (let room = 0; room < workload.roomCount; room++) {
-    if (workload.participating[room] === 1) {
-      router.interner.internMembers(membership.membersOfRoom(room));
+    if (workload.participating[room] !== 1) continue;
+    rooms.set(workload.roomIdOf(room), states);
+    if (rooms.size === PREWARM_ROOMS) {
+      await router.fanOutRetry({ users: [], rooms });
+      rooms = new Map();
     }
   }
+  if (rooms.size > 0) await router.fanOutRetry({ users: [], rooms });
   return (performance.now() - started) / 1000;
 }
 
 /** Generates the data, builds the routing and the floor, and pre-warms the caches. */
-export function prepareFanOut(scenario: FanOutScenario, run: ScenarioRun): FanOutSetup {
+export async function prepareFanOut(
+  scenario: FanOutScenario,
+  run: ScenarioRun,
+): Promise<FanOutSetup> {
   run.say('generating the workload');
   const data = generateFanOutData(scenario);
   const generationSeconds = run.seconds();
   const routing = createWorkloadRouting(data.workload, data.plan);
   const floor = new FloorFanOut(data.workload, data.plan);
   run.say('pre-warming the member-list caches');
-  const prewarmSeconds = prewarmMemberLists(data.workload, routing);
+  const state = data.checkBatch.states[0] as UserPresenceState;
+  const prewarmSeconds = await prewarmMemberLists(data.workload, routing, state);
   return { ...data, ...routing, floor, generationSeconds, prewarmSeconds };
 }

@@ -1,10 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type AgreementCheck, assertAgreement } from '../src/agreement.ts';
 import { costlyPlan } from '../src/costly-plan.ts';
 import { BenchError } from '../src/errors.ts';
+import { createWorkloadRouting } from '../src/example-router-module.ts';
+import { prewarmMemberLists } from '../src/fan-out-setup.ts';
+import { generateRouterPlan } from '../src/router-config.ts';
 import type { FanOutScenario } from '../src/scenarios.ts';
 import { smokeScenarios } from '../src/scenarios.ts';
-import type { UpdateBatch } from '../src/workload-batches.ts';
+import { generateWorkload } from '../src/workload.ts';
+import { generateBatches, type UpdateBatch } from '../src/workload-batches.ts';
 
 const base = smokeScenarios()[0] as FanOutScenario;
 const scenario: FanOutScenario = {
@@ -92,5 +96,28 @@ describe('assertAgreement', () => {
       message:
         'pareto-20k: routing disagree: @u1:bench.test: recipient for engine, not for floor; …',
     });
+  });
+});
+
+describe('prewarmMemberLists', () => {
+  it('has the engine look up (and so intern) every room the server participates in, once', async () => {
+    // Half the users remote: some rooms have no local member; 10,000 rooms: three calls.
+    const workload = generateWorkload({
+      users: 10_000,
+      shape: 'pareto',
+      seed: 3,
+      remoteShare: 0.5,
+    });
+    const routing = createWorkloadRouting(workload, generateRouterPlan(workload, { seed: 3 }));
+    const [batch] = generateBatches(workload, { size: 1, count: 1, seed: 3 });
+    const lookUp = vi.spyOn(routing.membership, 'getJoinedMembers');
+    await prewarmMemberLists(workload, routing, batch?.states[0] as UpdateBatch['states'][0]);
+    const asked = lookUp.mock.calls.flatMap(([roomIds]) => [...roomIds]);
+    const participating = Array.from({ length: workload.roomCount }, (_, r) => r)
+      .filter((r) => workload.participating[r] === 1)
+      .map((r) => workload.roomIdOf(r));
+    expect(participating.length).toBeLessThan(workload.roomCount);
+    expect(asked.sort()).toEqual(participating.sort());
+    expect(lookUp.mock.calls.length).toBeGreaterThan(1);
   });
 });
