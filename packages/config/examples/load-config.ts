@@ -100,7 +100,7 @@ export async function runExample(): Promise<{ local: string[]; remote: string[] 
     .register('audit.AuditRouter', AuditRouter)
     .register('buddies.BuddyRouter', BuddyRouter);
   const config = await loadConfig(YAML, { registry, sourceName: 'example.yaml' });
-  const router = config.createPresenceRouter({ membership, logger: silentLogger });
+  const { router } = config.createPresenceRouter({ membership, logger: silentLogger });
   const result = await router.fanOut([userPresenceState('@alice:hs.example', { state: 'online' })]);
   return {
     local: [...result.toMap().keys()].sort(),

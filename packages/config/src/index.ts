@@ -1,90 +1,72 @@
 /**
  * `@presence-router/config`: homeserver-style YAML configuration for presence routing.
  * Reads `presence.routing_modules`, Synapse's legacy `presence.presence_router` and its
- * top-level `modules:` list; resolves each `module:` through a {@link ModuleRegistry} or a
- * dynamic `import()`; runs each module's static `parseConfig`; reports every problem as a
- * {@link ConfigError} with the path, line and column of the offending value.
+ * top-level `modules:` list; finds each `module:` in a {@link ModuleRegistry} or, like
+ * Synapse, in the environment the application runs in (its `node_modules`, from the
+ * configuration's folder and then the working directory); runs each module's static
+ * `parseConfig`; reports every problem as a {@link ConfigError} with the path, line and
+ * column of the offending value. The YAML is parsed once: `LoadedConfig.source` serves the
+ * application's own keys, and `LoadedConfig.createPresenceRouter` builds core's router.
+ *
+ * This file is the whole public surface: for applications (load, wire, validate their own
+ * keys with the same messages) and for module authors (`ConfigError` and `parseWithSchema`
+ * for `parseConfig`, `ModuleRegistry` to be named without an import).
  *
  * @example
  * ```ts
- * import { loadConfig, ModuleRegistry } from '@presence-router/config';
- * import { ALL_USERS } from '@presence-router/core';
+ * import { loadConfigFile, ModuleRegistry } from '@presence-router/config';
+ * import { registerExampleRouter } from '@presence-router/example-router';
  *
- * class AuditRouter {
- *   static parseConfig(raw: unknown) { return raw as { auditor: string }; }
- *   readonly auditor: string;
- *   constructor(config: { auditor: string }) { this.auditor = config.auditor; }
- *   getUsersForStates(states) { return { [this.auditor]: states }; }
- *   getInterestedUsers(userId: string) { return userId === this.auditor ? ALL_USERS : []; }
- * }
- *
- * const config = await loadConfig(
- *   [
- *     'server_name: hs.example',
- *     'presence:',
- *     '  routing_modules:',
- *     '    - module: audit.AuditRouter',
- *     '      config: { auditor: "@auditor:hs.example" }',
- *   ].join('\n'),
- *   { sourceName: 'homeserver.yaml', registry: new ModuleRegistry().register('audit.AuditRouter', AuditRouter) },
- * );
- * const router = config.createPresenceRouter({ membership }); // a MembershipSource
+ * const config = await loadConfigFile('/etc/presence-router/homeserver.yaml', {
+ *   registry: registerExampleRouter(new ModuleRegistry()),
+ * });
+ * const { router } = config.createPresenceRouter({ membership }); // a MembershipSource
  * ```
  * @module
  */
+
+/** Reads a configuration file: {@link loadConfig} with the file's name and folder. */
 export { loadConfigFile } from './config-file.ts';
-export type { ModuleEntry } from './config-schema.ts';
-export {
-  MODULE_ENTRY_KEYS,
-  moduleEntrySchema,
-  PRESENCE_KEYS,
-  presenceSchema,
-  roomIdListSchema,
-  roomIdSchema,
-  SYNAPSE_PRESENCE_KEYS,
-  serverNameSchema,
-  topLevelSchema,
-} from './config-schema.ts';
+/** A located warning about the configuration (an unknown key, a skipped module). */
 export type { ConfigWarning } from './config-warning.ts';
-export { configWarning, formatConfigWarning, logConfigWarning } from './config-warning.ts';
-export type { ConfigErrorCode, ConfigErrorDetails, ConfigPath } from './errors.ts';
-export { ConfigError, formatConfigPath } from './errors.ts';
-export type { LoadConfigOptions } from './load-config.ts';
+/** `file:line:column: path: message` for a {@link ConfigWarning}, as errors are written. */
+export { formatConfigWarning } from './config-warning.ts';
+/** The codes of {@link ConfigError}, and the path of a value in the configuration. */
+export type { ConfigErrorCode, ConfigPath } from './errors.ts';
+/** Every problem with a configuration, with its path, line and column (core's class). */
+export { ConfigError } from './errors.ts';
+/** The options of {@link loadConfig}, and how `importModule` imports. */
+export type { LoadConfigOptions, ModuleImporter } from './load-config.ts';
+/** Loads a configuration from YAML text. */
 export { loadConfig } from './load-config.ts';
-export type { CreatePresenceRouterOptions, LoadedConfigParts } from './loaded-config.ts';
-export { LoadedConfig } from './loaded-config.ts';
+/** What {@link loadConfig} returns, and what its methods take and give. */
 export type {
+  ConfiguredPresenceRouter,
+  CreatePresenceRouterOptions,
   InstantiatedModules,
-  InstantiateOptions,
-  LoadedRoutingModule,
+  LoadedConfig,
   ModuleApiHost,
-  ModuleOrigin,
-} from './module-instantiation.ts';
-export { instantiateRoutingModules } from './module-instantiation.ts';
+} from './loaded-config.ts';
+/** One resolved `module:` entry, and which form of the configuration it came from. */
+export type { LoadedRoutingModule, ModuleOrigin } from './loaded-routing-module.ts';
+/** A module class of any configuration type, as the registry holds it. */
 export type { AnyModuleClass } from './module-registry.ts';
+/** Module classes known by `module:` name, found before anything is imported. */
 export { ModuleRegistry } from './module-registry.ts';
-export type {
-  ModuleImporter,
-  ModuleResolutionOptions,
-  ResolutionErrorFactory,
-  ResolvedModule,
-} from './module-resolution.ts';
-export { importTargetOf, resolveModuleClass } from './module-resolution.ts';
-export type { ModuleSpecifier } from './module-specifier.ts';
-export { isFilePathTarget, parseModuleSpecifier } from './module-specifier.ts';
-export { ABSENT, describeExpectedType, describeValue, valueAtPath } from './value-description.ts';
+/** Limits on the size, nesting and aliases of the YAML. */
 export type { YamlLimits } from './yaml-limits.ts';
+/** The limits used when none are given. */
 export { DEFAULT_YAML_LIMITS } from './yaml-limits.ts';
+/** A parsed YAML source, with positions, and the options of {@link parseYamlSource}. */
 export type {
   NearestPosition,
   ParseYamlOptions,
   SourcePosition,
   YamlSource,
 } from './yaml-source.ts';
+/** Parses YAML text as `loadConfig` does (for sources other than a loaded configuration). */
 export { parseYamlSource } from './yaml-source.ts';
+/** Where a value checked by a zod schema came from. */
 export type { ZodIssueContext } from './zod-issues.ts';
-export {
-  configErrorFromZodIssue,
-  configErrorsFromZodError,
-  parseWithSchema,
-} from './zod-issues.ts';
+/** Checks a value with a zod schema; problems become located {@link ConfigError}s. */
+export { configErrorsFromZodError, parseWithSchema } from './zod-issues.ts';

@@ -21,6 +21,8 @@
  * @module
  */
 import { consoleLogger, type Logger } from '@presence-router/core';
+import { type ConfigWarning, configWarning, logConfigWarning } from './config-warning.ts';
+import { ConfigError, type ConfigPath, formatConfigPath } from './errors.ts';
 import {
   MODULE_ENTRY_KEYS,
   moduleEntrySchema,
@@ -28,33 +30,49 @@ import {
   presenceSchema,
   SYNAPSE_PRESENCE_KEYS,
   topLevelSchema,
-} from './config-schema.ts';
-import { type ConfigWarning, configWarning, logConfigWarning } from './config-warning.ts';
-import { ConfigError, type ConfigPath, formatConfigPath } from './errors.ts';
+} from './internal/config-schema.ts';
+import { resolveModuleClass } from './internal/module-resolution.ts';
+import { describeValue } from './internal/value-description.ts';
 import { LoadedConfig } from './loaded-config.ts';
-import type { LoadedRoutingModule, ModuleOrigin } from './module-instantiation.ts';
+import type { LoadedRoutingModule, ModuleOrigin } from './loaded-routing-module.ts';
 import type { ModuleRegistry } from './module-registry.ts';
-import { type ModuleImporter, resolveModuleClass } from './module-resolution.ts';
-import { describeValue } from './value-description.ts';
 import type { YamlLimits } from './yaml-limits.ts';
 import { parseYamlSource, type YamlSource } from './yaml-source.ts';
 import { parseWithSchema } from './zod-issues.ts';
+
+/**
+ * Imports a module by specifier: a package name (`@acme/routers`) or a `file:` URL. Given as
+ * `importModule`, it replaces `loadConfig`'s own lookup of packages and import of files.
+ */
+export type ModuleImporter = (specifier: string) => Promise<unknown>;
 
 /** Options of {@link loadConfig}. */
 export interface LoadConfigOptions {
   /** A label for messages, usually the file name. */
   readonly sourceName?: string | undefined;
-  /** Known modules, looked up before any `import()`. */
+  /** Known modules, looked up before anything is imported. */
   readonly registry?: ModuleRegistry | undefined;
   /** Receives warnings; default: core's console logger. */
   readonly logger?: Logger | undefined;
-  /** Folder that relative module file paths are resolved against; default: the working directory. */
+  /**
+   * The configuration's folder (for `loadConfigFile`, the file's): relative module file paths
+   * are resolved against it, and `module:` packages are looked up in `node_modules` from it
+   * first, then from the working directory; default: the working directory.
+   */
   readonly baseDir?: string | URL | undefined;
   /**
-   * How to import packages; default `import()` from this package. Pass `(s) => import(s)`
-   * from your application so package names resolve from its dependencies.
+   * Imports `module:` packages (by name) and files (by `file:` URL) instead of `loadConfig`,
+   * which finds packages in the application's `node_modules` and imports their entry file.
+   * For runtimes or layouts that resolve differently (a Deno import map, a bundle):
+   * `importModule: (specifier) => import(specifier)` from your application's code.
    */
   readonly importModule?: ModuleImporter | undefined;
+  /**
+   * Export conditions for reading packages' `exports` maps (`default` always matches);
+   * default: `node`, `import` and the conditions the process runs with (`--conditions`, as
+   * `@presence-router/source` in this workspace), which is what Node's `import()` uses.
+   */
+  readonly conditions?: readonly string[] | undefined;
   /**
    * Limits on the YAML: its size, nesting and aliases; each defaults to
    * {@link DEFAULT_YAML_LIMITS} (512 KiB, 64 levels, 1,000 aliases expanding to at most
@@ -162,7 +180,6 @@ class Loader {
       excludeRoomsFromPresence: [...excluded],
       routingModules,
       warnings: this.warnings,
-      sourceName: this.source.sourceName,
       logger: this.logger,
       source: this.source,
     });
@@ -184,6 +201,7 @@ class Loader {
         registry: this.options.registry,
         baseDir: this.options.baseDir,
         importModule: this.options.importModule,
+        conditions: this.options.conditions,
       },
       (code, detail, cause) => source.errorAt(code, modulePath, detail, cause),
     );
@@ -222,6 +240,7 @@ class Loader {
       rawConfig,
       moduleClass: resolved.moduleClass,
       resolvedFrom: resolved.from,
+      importedFrom: resolved.imported,
       origin: pending.origin,
       path: formatConfigPath(pending.path),
       pathParts: pending.path,

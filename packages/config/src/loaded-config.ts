@@ -1,12 +1,14 @@
 /**
  * `LoadedConfig`: what `loadConfig` returns: the server name, excluded rooms, the presence
- * switch, the resolved routing modules with their parsed configuration, the warnings, and
- * ways to construct the modules and a ready `PresenceRouter`.
+ * switch, the resolved routing modules with their parsed configuration, the warnings, the
+ * parsed YAML itself (so an application validates its own keys from the same parse), and
+ * the one wiring from configuration to a core `PresenceRouter`.
  *
  * @example
  * ```ts
- * const config = await loadConfig(yamlText, { registry });
- * const router = config.createPresenceRouter({ membership });
+ * const config = await loadConfigFile('/etc/presence-router/homeserver.yaml');
+ * const mine = parseWithSchema(myAppSchema, config.source.value, { source: config.source });
+ * const { router, moduleNames } = config.createPresenceRouter({ membership });
  * const result = await router.fanOut([userPresenceState('@alice:hs.example', { state: 'online' })]);
  * ```
  * @module
@@ -14,20 +16,67 @@
 import {
   type Logger,
   type MembershipSource,
+  type ModuleApi,
   PresenceRouter,
   type PresenceRouterModule,
 } from '@presence-router/core';
 import type { ConfigWarning } from './config-warning.ts';
-import { ConfigError } from './errors.ts';
-import {
-  type InstantiatedModules,
-  instantiateRoutingModules,
-  type LoadedRoutingModule,
-  type ModuleApiHost,
-} from './module-instantiation.ts';
+import { instantiateRoutingModules } from './internal/module-instantiation.ts';
+import { withModuleName } from './internal/named-module.ts';
+import type { LoadedRoutingModule } from './loaded-routing-module.ts';
 import type { YamlSource } from './yaml-source.ts';
 
-/** The parts of a loaded configuration. */
+/**
+ * What the host gives modules: a {@link ModuleApi} whose `registerPresenceRouterCallbacks` is
+ * optional (each module gets its own, which collects its callbacks).
+ */
+export type ModuleApiHost = Omit<ModuleApi, 'registerPresenceRouterCallbacks'> &
+  Partial<Pick<ModuleApi, 'registerPresenceRouterCallbacks'>>;
+
+/** The routing modules a configuration's entries contribute, and what was skipped. */
+export interface InstantiatedModules {
+  /** Routing modules in configuration order, ready for core's `PresenceRouter`. */
+  readonly modules: PresenceRouterModule[];
+  /**
+   * A name for logs of each of `modules`, at the same index: its `moduleName` when it has
+   * one, else `module (path)`, e.g. `audit.AuditRouter (presence.routing_modules[0])`.
+   */
+  readonly moduleNames: readonly string[];
+  /** Skipped entries (non-routing `modules:` entries), also sent to the logger. */
+  readonly warnings: ConfigWarning[];
+}
+
+/** Options of {@link LoadedConfig.createPresenceRouter}. */
+export interface CreatePresenceRouterOptions {
+  /** Where room members come from, for the router and (unless `moduleApi` gives one) the modules. */
+  readonly membership: MembershipSource;
+  /**
+   * The host's part of the `ModuleApi` the modules are constructed with (its `serverName` is
+   * the router's). Without `sendLocalOnlinePresenceTo`, a module calling it gets a warning in
+   * the log that this host delivers no presence snapshots.
+   */
+  readonly moduleApi?:
+    | Partial<Pick<ModuleApi, 'sendLocalOnlinePresenceTo' | 'membership'>>
+    | undefined;
+  /** Receives routing warnings and module warnings; default: the logger given to `loadConfig`. */
+  readonly logger?: Logger | undefined;
+  /** This homeserver's name; default: the configuration's `server_name`. */
+  readonly serverName?: string | undefined;
+}
+
+/** What {@link LoadedConfig.createPresenceRouter} builds. */
+export interface ConfiguredPresenceRouter {
+  /** Core's router, with the configuration's server name, excluded rooms and modules. */
+  readonly router: PresenceRouter;
+  /** The routing modules the router runs, in order, each with its `moduleName`. */
+  readonly modules: readonly PresenceRouterModule[];
+  /** The names of `modules`, at the same index (what the router's logs call them). */
+  readonly moduleNames: readonly string[];
+  /** Skipped `modules:` entries that route no presence (also logged). */
+  readonly warnings: readonly ConfigWarning[];
+}
+
+/** What {@link LoadedConfig} is built from (by `loadConfig`). */
 export interface LoadedConfigParts {
   readonly serverName: string | undefined;
   readonly presenceEnabled: boolean;
@@ -35,25 +84,8 @@ export interface LoadedConfigParts {
   readonly excludeRoomsFromPresence: readonly string[];
   readonly routingModules: readonly LoadedRoutingModule[];
   readonly warnings: readonly ConfigWarning[];
-  readonly sourceName: string | undefined;
   readonly logger: Logger;
-  /** The parsed source, to locate errors that modules raise when constructed. */
-  readonly source?: YamlSource | undefined;
-}
-
-/** Options of {@link LoadedConfig.createPresenceRouter}. */
-export interface CreatePresenceRouterOptions {
-  /** Where room members come from. */
-  readonly membership: MembershipSource;
-  /** Receives routing warnings and module warnings; default: the logger given to `loadConfig`. */
-  readonly logger?: Logger | undefined;
-  /**
-   * What modules' `sendLocalOnlinePresenceTo` does; default: logs a warning that the host
-   * delivers no snapshots.
-   */
-  readonly sendLocalOnlinePresenceTo?: ((users: Iterable<string>) => Promise<void>) | undefined;
-  /** This homeserver's name; default: the configuration's `server_name`. */
-  readonly serverName?: string | undefined;
+  readonly source: YamlSource;
 }
 
 /** A validated configuration with resolved modules. */
@@ -76,10 +108,14 @@ export class LoadedConfig {
   readonly routingModules: readonly LoadedRoutingModule[];
   /** Warnings found while loading (unknown keys inside `presence` and module entries). */
   readonly warnings: readonly ConfigWarning[];
-  /** The source label given to `loadConfig`. */
+  /**
+   * The parsed YAML: validate the application's own keys from it (`parseWithSchema(schema,
+   * config.source.value, { source: config.source })`) rather than parsing the text again.
+   */
+  readonly source: YamlSource;
+  /** The source label given to `loadConfig` (the file name, for `loadConfigFile`). */
   readonly sourceName: string | undefined;
   readonly #logger: Logger;
-  readonly #source: YamlSource | undefined;
 
   constructor(parts: LoadedConfigParts) {
     this.serverName = parts.serverName;
@@ -88,22 +124,21 @@ export class LoadedConfig {
     this.excludeRoomsFromPresence = Object.freeze([...parts.excludeRoomsFromPresence]);
     this.routingModules = Object.freeze([...parts.routingModules]);
     this.warnings = Object.freeze([...parts.warnings]);
-    this.sourceName = parts.sourceName;
+    this.source = parts.source;
+    this.sourceName = parts.source.sourceName;
     this.#logger = parts.logger;
-    this.#source = parts.source;
   }
 
   /**
-   * Constructs every module with `(config, moduleApi)` and returns the routing modules and
-   * the warnings for skipped `modules:` entries. Each call constructs new instances. Throws
-   * {@link ConfigError} `INVALID_MODULE` or `MODULE_INIT_FAILED`, located at the entry; a
-   * `ConfigError` a constructor throws is relocated under the entry's `config`.
+   * Constructs every module with `(config, moduleApi)` and returns the routing modules, their
+   * names and the warnings for skipped `modules:` entries. Each call constructs new
+   * instances. Throws {@link ConfigError} `INVALID_MODULE` or `MODULE_INIT_FAILED`, located at
+   * the entry; a `ConfigError` a constructor throws is relocated under the entry's `config`.
    */
   instantiate(api: ModuleApiHost, logger: Logger = this.#logger): InstantiatedModules {
-    const source = this.#source;
     return instantiateRoutingModules(this.routingModules, api, {
       logger,
-      locate: source && ((path) => source.locateNearest(path)),
+      locate: (path) => this.source.locateNearest(path),
     });
   }
 
@@ -113,38 +148,52 @@ export class LoadedConfig {
   }
 
   /**
-   * A core `PresenceRouter` with this configuration's server name, excluded rooms and
-   * modules (constructed with a module API built from `options`). Throws {@link ConfigError}
-   * `MISSING_KEY` when there is no server name in the configuration or the options.
+   * The one wiring from this configuration to a core `PresenceRouter`: constructs the modules
+   * (as {@link LoadedConfig.instantiate}) with `options.moduleApi`, the server name and the
+   * membership source, then builds the router with the membership source, the logger, the
+   * excluded rooms and the modules, each named for the router's logs. Throws
+   * {@link ConfigError} `MISSING_KEY` when neither the configuration nor the options name the
+   * server, and what {@link LoadedConfig.instantiate} throws.
    */
-  createPresenceRouter(options: CreatePresenceRouterOptions): PresenceRouter {
+  createPresenceRouter(options: CreatePresenceRouterOptions): ConfiguredPresenceRouter {
     const serverName = options.serverName ?? this.serverName;
     if (serverName === undefined) {
-      throw new ConfigError(
+      throw this.source.errorAt(
         'MISSING_KEY',
+        ['server_name'],
         'no server name: set server_name in the configuration or pass serverName to createPresenceRouter',
-        { path: ['server_name'], sourceName: this.sourceName },
       );
     }
     const logger = options.logger ?? this.#logger;
-    const sendLocalOnlinePresenceTo =
-      options.sendLocalOnlinePresenceTo ??
-      (async (users: Iterable<string>) => {
-        logger.warn(
-          'A module called sendLocalOnlinePresenceTo, but this host delivers no presence snapshots (pass sendLocalOnlinePresenceTo to createPresenceRouter)',
-          { users: [...users] },
-        );
-      });
-    const modules = this.instantiateModules(
-      { serverName, membership: options.membership, sendLocalOnlinePresenceTo },
+    const host = options.moduleApi;
+    const sendLocalOnlinePresenceTo = async (users: Iterable<string>): Promise<void> => {
+      if (host?.sendLocalOnlinePresenceTo !== undefined) {
+        return host.sendLocalOnlinePresenceTo(users);
+      }
+      logger.warn(
+        'A module called sendLocalOnlinePresenceTo, but this host delivers no presence snapshots (pass moduleApi.sendLocalOnlinePresenceTo to createPresenceRouter)',
+        { users: [...users] },
+      );
+    };
+    const instantiated = this.instantiate(
+      {
+        serverName,
+        membership: host?.membership ?? options.membership,
+        sendLocalOnlinePresenceTo,
+      },
       logger,
     );
-    return new PresenceRouter({
+    const { moduleNames } = instantiated;
+    const modules = instantiated.modules.map((module, i) =>
+      withModuleName(module, moduleNames[i] as string),
+    );
+    const router = new PresenceRouter({
       serverName,
       membership: options.membership,
       modules,
       logger,
       excludeRoomsFromPresence: this.excludeRoomsFromPresence,
     });
+    return { router, modules, moduleNames, warnings: instantiated.warnings };
   }
 }

@@ -12,7 +12,7 @@
  */
 import type { PresenceRouterModuleClass } from '@presence-router/core';
 import { ConfigError } from './errors.ts';
-import { type ModuleSpecifier, parseModuleSpecifier } from './module-specifier.ts';
+import { type ModuleSpecifier, parseModuleSpecifier } from './internal/module-specifier.ts';
 
 /** A module class as the registry holds it (any `parseConfig` result type). */
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds classes of any config type.

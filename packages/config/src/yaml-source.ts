@@ -22,12 +22,12 @@
  */
 import { type Document, isScalar, LineCounter, type Node, type YAMLError } from 'yaml';
 import { ConfigError, type ConfigPath } from './errors.ts';
-import { checkSourceSize } from './source-size.ts';
-import { composeYamlDocument } from './yaml-document.ts';
+import { checkSourceSize } from './internal/source-size.ts';
+import { composeYamlDocument } from './internal/yaml-document.ts';
+import { type Located, NodeLocator, pathAtOffset } from './internal/yaml-locate.ts';
+import { type AliasTargets, checkYamlStructure } from './internal/yaml-structure.ts';
+import { plainValueOf } from './internal/yaml-values.ts';
 import { resolveYamlLimits, type YamlLimits } from './yaml-limits.ts';
-import { type Located, NodeLocator, pathAtOffset } from './yaml-locate.ts';
-import { type AliasTargets, checkYamlStructure } from './yaml-structure.ts';
-import { plainValueOf } from './yaml-values.ts';
 
 /** A 1-based line and column. */
 export interface SourcePosition {

@@ -21,7 +21,7 @@
  */
 import type { z } from 'zod';
 import { ConfigError, type ConfigErrorCode, type ConfigPath } from './errors.ts';
-import { describeExpectedType, describeValue, valueAtPath } from './value-description.ts';
+import { describeExpectedType, describeValue, valueAtPath } from './internal/value-description.ts';
 import type { YamlSource } from './yaml-source.ts';
 
 /** Where the value a schema checked came from. */

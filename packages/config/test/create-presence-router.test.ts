@@ -6,12 +6,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, loadConfigFile, ModuleRegistry } from '../src/index.ts';
 import { FixedMembership } from './support/fixed-membership.ts';
 import { RecordingLogger } from './support/load-error.ts';
-import { AuditRouter, RegisteringRouter, RoomRouter } from './support/test-modules.ts';
+import {
+  AuditRouter,
+  FailingRouter,
+  RegisteringRouter,
+  RoomRouter,
+  SpamChecker,
+} from './support/test-modules.ts';
 
 const registry = new ModuleRegistry()
   .register('audit.AuditRouter', AuditRouter)
   .register('rooms.RoomRouter', RoomRouter)
-  .register('registering.RegisteringRouter', RegisteringRouter);
+  .register('registering.RegisteringRouter', RegisteringRouter)
+  .register('failing.FailingRouter', FailingRouter)
+  .register('spam.SpamChecker', SpamChecker);
 
 const HOMESERVER_YAML = [
   'server_name: hs.example',
@@ -35,7 +43,10 @@ const membership = () =>
 describe('LoadedConfig.createPresenceRouter', () => {
   it('routes a state end to end with the configured modules, server name and excluded rooms', async () => {
     const config = await loadConfig(HOMESERVER_YAML, { registry, logger: silentLogger });
-    const router = config.createPresenceRouter({ membership: membership(), logger: silentLogger });
+    const { router } = config.createPresenceRouter({
+      membership: membership(),
+      logger: silentLogger,
+    });
     expect(router).toBeInstanceOf(PresenceRouter);
     expect(router.serverName).toBe('hs.example');
 
@@ -58,29 +69,102 @@ describe('LoadedConfig.createPresenceRouter', () => {
     expect(await router.getInterestedUsers('@auditor:hs.example')).toBe(ALL_USERS);
   });
 
-  it('passes the host hooks to modules and lets the options override the server name', async () => {
+  it('returns the modules the router runs, each named by its entry, and their names', async () => {
+    const config = await loadConfig(HOMESERVER_YAML, { registry, logger: silentLogger });
+    const { modules, moduleNames, warnings } = config.createPresenceRouter({
+      membership: membership(),
+    });
+    expect(moduleNames).toEqual([
+      'rooms.RoomRouter (presence.routing_modules[0])',
+      'audit#AuditRouter (presence.routing_modules[1])',
+    ]);
+    expect(modules.map((module) => module.moduleName)).toEqual(moduleNames);
+    expect(warnings).toEqual([]);
+    // The named module calls the instance, whose methods still see their own `this`.
+    const state = userPresenceState('@alice:hs.example', { state: 'online' });
+    expect(await modules[1]?.getUsersForStates?.([state])).toEqual(
+      new Map([['@auditor:hs.example', [state]]]),
+    );
+  });
+
+  it("names the modules in the router's logs by their configuration entry", async () => {
+    const config = await loadConfig(
+      'server_name: hs.example\npresence:\n  routing_modules:\n    - module: failing.FailingRouter\n',
+      { registry, logger: silentLogger },
+    );
+    const logger = new RecordingLogger();
+    const { router } = config.createPresenceRouter({ membership: membership(), logger });
+    await router.fanOut([userPresenceState('@alice:hs.example', { state: 'online' })]);
+    const name = 'failing.FailingRouter (presence.routing_modules[0])';
+    // The module's own error (its private field was read, so `this` is the instance).
+    expect(logger.lines.filter((line) => line.level === 'error')).toEqual([
+      {
+        level: 'error',
+        message: `Routing module ${name} failed while routing states; skipped`,
+        data: { module: name, error: 'the routing table is gone' },
+      },
+    ]);
+  });
+
+  it('passes the host part of the module API to modules and lets the options override the server name', async () => {
     const config = await loadConfig(
       'modules:\n  - module: registering.RegisteringRouter\n    config: { send_to: "@w:hs2.example" }\n',
       { registry, logger: silentLogger },
     );
     const sent: string[][] = [];
+    const moduleMembership = new FixedMembership({});
     RegisteringRouter.instances.length = 0;
-    const router = config.createPresenceRouter({
+    const { router, moduleNames } = config.createPresenceRouter({
       membership: membership(),
       serverName: 'hs2.example',
       logger: silentLogger,
-      sendLocalOnlinePresenceTo: async (users) => {
-        sent.push([...users]);
+      moduleApi: {
+        membership: moduleMembership,
+        sendLocalOnlinePresenceTo: async (users) => {
+          sent.push([...users]);
+        },
       },
     });
     expect(router.serverName).toBe('hs2.example');
+    expect(moduleNames).toEqual(['registering.RegisteringRouter (modules[0])']);
     const module = RegisteringRouter.instances[0];
     expect(module?.api.serverName).toBe('hs2.example');
-    expect(module?.api.membership).toBeDefined();
+    expect(module?.api.membership).toBe(moduleMembership);
     await module?.poke(['@w:hs2.example']);
     expect(sent).toEqual([['@w:hs2.example']]);
     const result = await router.fanOut([userPresenceState('@x:hs2.example', { state: 'online' })]);
     expect([...result.toMap().keys()].sort()).toEqual(['@w:hs2.example', '@x:hs2.example']);
+  });
+
+  it("gives modules the router's membership source when the host gives none", async () => {
+    const config = await loadConfig(
+      'server_name: hs.example\nmodules:\n  - module: registering.RegisteringRouter\n',
+      { registry, logger: silentLogger },
+    );
+    const source = membership();
+    RegisteringRouter.instances.length = 0;
+    config.createPresenceRouter({ membership: source });
+    expect(RegisteringRouter.instances[0]?.api.membership).toBe(source);
+  });
+
+  it('returns and logs the warnings for skipped modules: entries', async () => {
+    const config = await loadConfig(
+      'server_name: hs.example\nmodules:\n  - module: spam.SpamChecker\n  - module: rooms.RoomRouter\n    config: { room: "!ops:hs.example" }\n',
+      { registry, logger: silentLogger, sourceName: 'hs.yaml' },
+    );
+    const logger = new RecordingLogger();
+    const { modules, moduleNames, warnings } = config.createPresenceRouter({
+      membership: membership(),
+      logger,
+    });
+    expect(modules).toHaveLength(1);
+    expect(moduleNames).toEqual(['rooms.RoomRouter (modules[1])']);
+    expect(warnings.map((w) => [w.path, w.line])).toEqual([['modules[0]', 3]]);
+    expect(logger.warnings).toEqual([
+      expect.stringContaining(
+        'hs.yaml:3:5: modules[0]: module "spam.SpamChecker" is not a presence router',
+      ),
+    ]);
   });
 
   it('warns when a module asks for snapshots and the host gave no sendLocalOnlinePresenceTo', async () => {
@@ -97,7 +181,6 @@ describe('LoadedConfig.createPresenceRouter', () => {
     await RegisteringRouter.instances[0]?.poke(['@bob:hs.example']);
     expect(logger.warnings).toEqual([expect.stringContaining('delivers no presence snapshots')]);
   });
-
   it('needs a server name from the configuration or the options', async () => {
     const config = await loadConfig('presence:\n  enabled: true\n', { logger: silentLogger });
     expect(() => config.createPresenceRouter({ membership: membership() })).toThrow(ConfigError);
@@ -129,7 +212,10 @@ describe('loadConfigFile', () => {
     const config = await loadConfigFile(join(dir, 'homeserver.yaml'), { logger: silentLogger });
     expect(config.sourceName).toBe(join(dir, 'homeserver.yaml'));
     expect(config.routingModules[0]?.moduleClass.name).toBe('FileRouter');
-    const router = config.createPresenceRouter({ membership: membership(), logger: silentLogger });
+    const { router } = config.createPresenceRouter({
+      membership: membership(),
+      logger: silentLogger,
+    });
     const result = await router.fanOut([
       userPresenceState('@zed:hs.example', { state: 'unavailable' }),
     ]);

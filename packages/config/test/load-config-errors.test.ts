@@ -254,7 +254,9 @@ describe('loadConfig: unknown modules', () => {
     expect(error.detail).toContain(
       'registered modules: audit.AuditRouter, bad.BadParseRouter, rooms#RoomRouter',
     );
-    expect(error.detail).toContain('import("nowhere_pkg_xyz") found no such package');
+    expect(error.detail).toContain(
+      'the package "nowhere_pkg_xyz" is not installed where the application runs',
+    );
   });
 
   it('says no modules are registered when the registry is empty or absent', async () => {

@@ -1,6 +1,7 @@
 import { silentLogger } from '@presence-router/core';
 import { describe, expect, it } from 'vitest';
-import { LoadedConfig, loadConfig, ModuleRegistry } from '../src/index.ts';
+import { loadConfig, ModuleRegistry } from '../src/index.ts';
+import { LoadedConfig } from '../src/loaded-config.ts';
 import { RecordingLogger } from './support/load-error.ts';
 import { AuditRouter, RegisteringRouter, RoomRouter, SpamChecker } from './support/test-modules.ts';
 

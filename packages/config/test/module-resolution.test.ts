@@ -1,17 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { silentLogger } from '@presence-router/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  ConfigError,
-  importTargetOf,
-  loadConfig,
-  ModuleRegistry,
-  resolveModuleClass,
-} from '../src/index.ts';
+import { ConfigError, loadConfig, ModuleRegistry } from '../src/index.ts';
+import { importTargetOf, resolveModuleClass } from '../src/internal/module-resolution.ts';
 import { AuditRouter } from './support/test-modules.ts';
 
 const testDir = fileURLToPath(new URL('.', import.meta.url));
@@ -78,8 +73,8 @@ describe('resolveModuleClass: registry first, then import()', () => {
     expect(resolved.moduleClass.name).toBe('TypedRouter');
   });
 
-  it('imports a package by name', async () => {
-    const resolved = await resolveModuleClass('zod.ZodError');
+  it("imports a package by name from baseDir's node_modules", async () => {
+    const resolved = await resolveModuleClass('zod.ZodError', { baseDir: testDir });
     expect(resolved.from).toBe('import');
     expect(resolved.moduleClass).toBe(z.ZodError);
   });
@@ -98,28 +93,53 @@ describe('resolveModuleClass: registry first, then import()', () => {
 });
 
 describe('resolveModuleClass: failures', () => {
-  it('UNKNOWN_MODULE for a missing file', async () => {
-    const error = await resolutionError('./fixtures/missing-router.mjs#Router');
-    expect(error.code).toBe('UNKNOWN_MODULE');
-    expect(error.detail).toContain('no modules are registered');
-    expect(error.detail).toContain('missing-router.mjs") found no such file');
-    expect(error.detail).toContain('found no such file');
-  });
+  const registry = new ModuleRegistry().register('audit.AuditRouter', AuditRouter);
 
-  it('UNKNOWN_MODULE for a missing export, listing the exports', async () => {
-    const registry = new ModuleRegistry().register('audit.AuditRouter', AuditRouter);
-    const error = await resolutionError('./fixtures/routers.mjs#Nope', { registry });
-    expect(error.code).toBe('UNKNOWN_MODULE');
-    expect(error.detail).toContain('registered modules: audit.AuditRouter');
-    expect(error.detail).toContain(
-      'has no export "Nope" (its exports: FixtureRouter, default, notAClass)',
-    );
-  });
-
-  it('INVALID_MODULE for an export that is not a class', async () => {
-    const error = await resolutionError('./fixtures/routers.mjs#notAClass');
-    expect(error.code).toBe('INVALID_MODULE');
-    expect(error.detail).toContain('is number, expected a class');
+  it.each([
+    [
+      'UNKNOWN_MODULE for a missing file, naming the file and baseDir',
+      './fixtures/missing-router.mjs#Router',
+      'UNKNOWN_MODULE',
+      [
+        'not in the registry (registered modules: audit.AuditRouter)',
+        `there is no file ${join(fixtures, 'missing-router.mjs')} (a relative path is resolved against baseDir, ${resolve(testDir)})`,
+        'correct the path, or register its class',
+      ],
+    ],
+    [
+      'UNKNOWN_MODULE for a missing export, listing the exports',
+      './fixtures/routers.mjs#Nope',
+      'UNKNOWN_MODULE',
+      ['has no export "Nope" (its exports: FixtureRouter, default, notAClass)'],
+    ],
+    [
+      'UNKNOWN_MODULE for a package subpath the package does not export',
+      'zod/no-such-subpath#Router',
+      'UNKNOWN_MODULE',
+      ['the package "zod" installed in', 'does not export "./no-such-subpath"'],
+    ],
+    [
+      'INVALID_MODULE for an export that is not a class',
+      './fixtures/routers.mjs#notAClass',
+      'INVALID_MODULE',
+      ['is number, expected a class'],
+    ],
+    [
+      'MODULE_LOAD_FAILED (not UNKNOWN_MODULE) when the module exists but its import is missing',
+      './fixtures/imports-missing.mjs#Router',
+      'MODULE_LOAD_FAILED',
+      ['presence-router-no-such-package-dependency'],
+    ],
+    [
+      'INVALID_VALUE for a specifier that names nothing',
+      'pkg.',
+      'INVALID_VALUE',
+      ['"pkg." names no module'],
+    ],
+  ] as const)('%s', async (_name, specifier, code, parts) => {
+    const error = await resolutionError(specifier, { registry });
+    expect(error.code).toBe(code);
+    for (const part of parts) expect(error.detail).toContain(part);
   });
 
   it('MODULE_LOAD_FAILED with the cause for a module that throws while loading', async () => {
@@ -130,47 +150,36 @@ describe('resolveModuleClass: failures', () => {
     expect(error.detail).toContain('fixture refuses to load');
   });
 
-  it('MODULE_LOAD_FAILED (not UNKNOWN_MODULE) when the module exists but its import is missing', async () => {
-    const error = await resolutionError('./fixtures/imports-missing.mjs#Router');
-    expect(error.code).toBe('MODULE_LOAD_FAILED');
-    expect(error.detail).toContain('presence-router-no-such-package-dependency');
-  });
-
-  it('UNKNOWN_MODULE for a package subpath the package does not export', async () => {
-    const error = await resolutionError('zod/no-such-subpath#Router');
-    expect(error.code).toBe('UNKNOWN_MODULE');
-    expect(error.detail).toContain('found no such package');
-  });
-
-  it("MODULE_LOAD_FAILED when a package's own dependency is missing", async () => {
-    const missingDependency = Object.assign(
-      new Error(
-        "Cannot find package 'left-pad' imported from /x/node_modules/@acme/routers/index.js",
-      ),
-      { code: 'ERR_MODULE_NOT_FOUND' },
-    );
+  it.each([
+    [
+      'MODULE_LOAD_FAILED when a package dependency is missing',
+      "Cannot find package 'left-pad' imported from /x/node_modules/@acme/routers/index.js",
+      'MODULE_LOAD_FAILED',
+    ],
+    [
+      'UNKNOWN_MODULE when the package itself is missing',
+      "Cannot find package '@acme/routers' imported from /x/app.js",
+      'UNKNOWN_MODULE',
+    ],
+  ])('importModule failures: %s', async (_name, message, code) => {
+    const failure = Object.assign(new Error(message), { code: 'ERR_MODULE_NOT_FOUND' });
     const error = await resolutionError('@acme/routers.Router', {
       importModule: async () => {
-        throw missingDependency;
+        throw failure;
       },
     });
-    expect(error.code).toBe('MODULE_LOAD_FAILED');
-    expect(error.cause).toBe(missingDependency);
-    const missingPackage = Object.assign(
-      new Error("Cannot find package '@acme/routers' imported from /x/app.js"),
-      { code: 'ERR_MODULE_NOT_FOUND' },
-    );
-    const unknown = await resolutionError('@acme/routers.Router', {
-      importModule: async () => {
-        throw missingPackage;
-      },
-    });
-    expect(unknown.code).toBe('UNKNOWN_MODULE');
+    expect(error.code).toBe(code);
+    expect(error.cause).toBe(failure);
   });
 
-  it('INVALID_VALUE for a specifier that names nothing', async () => {
-    const error = await resolutionError('pkg.');
-    expect(error.code).toBe('INVALID_VALUE');
+  it('UNKNOWN_MODULE from importModule says the importer found nothing and how to fix it', async () => {
+    const error = await resolutionError('@acme/routers.Router', {
+      importModule: async () => {
+        throw new Error("Cannot find package '@acme/routers'");
+      },
+    });
+    expect(error.detail).toContain('the importModule function found no package "@acme/routers"');
+    expect(error.detail).toContain('install the package where importModule imports from');
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ModuleRegistry, parseModuleSpecifier } from '../src/index.ts';
+import { ConfigError, ModuleRegistry } from '../src/index.ts';
+import { parseModuleSpecifier } from '../src/internal/module-specifier.ts';
 import { AuditRouter, RoomRouter } from './support/test-modules.ts';
 
 describe('parseModuleSpecifier', () => {

@@ -5,7 +5,8 @@
 import { pathToFileURL } from 'node:url';
 import { silentLogger } from '@presence-router/core';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, ModuleRegistry, resolveModuleClass } from '../src/index.ts';
+import { loadConfig, ModuleRegistry } from '../src/index.ts';
+import { resolveModuleClass } from '../src/internal/module-resolution.ts';
 import { loadError } from './support/load-error.ts';
 import { AuditRouter } from './support/test-modules.ts';
 

@@ -3,11 +3,10 @@ import { z } from 'zod';
 import {
   ConfigError,
   configErrorsFromZodError,
-  describeValue,
   parseWithSchema,
   parseYamlSource,
-  valueAtPath,
 } from '../src/index.ts';
+import { describeValue, valueAtPath } from '../src/internal/value-description.ts';
 
 const APP_YAML = [
   'server_name: hs.example',

@@ -22,45 +22,10 @@ import {
   type PresenceRouterModule,
   silentLogger,
 } from '@presence-router/core';
-import { type ConfigWarning, configWarning, logConfigWarning } from './config-warning.ts';
-import { ConfigError, type ConfigPath } from './errors.ts';
-import type { AnyModuleClass } from './module-registry.ts';
-
-/** Where a module entry was written. */
-export type ModuleOrigin = 'presence_router' | 'routing_modules' | 'modules';
-
-/** A configured module, resolved and with its parsed configuration. */
-export interface LoadedRoutingModule {
-  /** The `module:` specifier as written. */
-  readonly module: string;
-  /** What the class's static `parseConfig` returned (the raw mapping, or `{}`, without one). */
-  readonly config: unknown;
-  /** The `config:` mapping as written (`{}` when absent). */
-  readonly rawConfig: Readonly<Record<string, unknown>>;
-  /** The resolved class. */
-  readonly moduleClass: AnyModuleClass;
-  /** Whether the class came from the registry or a dynamic import. */
-  readonly resolvedFrom: 'registry' | 'import';
-  /** Which configuration form the entry came from. */
-  readonly origin: ModuleOrigin;
-  /** Path of the entry, e.g. `presence.routing_modules[0]`. */
-  readonly path: string;
-  /** The same path, as parts. */
-  readonly pathParts: ConfigPath;
-  /** 1-based line of the entry, when known. */
-  readonly line: number | undefined;
-  /** 1-based column of the entry, when known. */
-  readonly column: number | undefined;
-  /** The file name (or other label) of the source. */
-  readonly sourceName: string | undefined;
-}
-
-/**
- * What the host gives modules: a {@link ModuleApi} whose `registerPresenceRouterCallbacks` is
- * optional (each module gets its own, which collects its callbacks).
- */
-export type ModuleApiHost = Omit<ModuleApi, 'registerPresenceRouterCallbacks'> &
-  Partial<Pick<ModuleApi, 'registerPresenceRouterCallbacks'>>;
+import { type ConfigWarning, configWarning, logConfigWarning } from '../config-warning.ts';
+import { ConfigError, type ConfigPath } from '../errors.ts';
+import type { InstantiatedModules, ModuleApiHost } from '../loaded-config.ts';
+import type { LoadedRoutingModule } from '../loaded-routing-module.ts';
 
 /** Options of {@link instantiateRoutingModules}. */
 export interface InstantiateOptions {
@@ -68,14 +33,6 @@ export interface InstantiateOptions {
   readonly logger?: Logger | undefined;
   /** Finds the source position of a path (or its nearest ancestor), for relocated errors. */
   readonly locate?: ((path: ConfigPath) => { line: number; column: number }) | undefined;
-}
-
-/** The routing modules of a configuration, and what was skipped. */
-export interface InstantiatedModules {
-  /** Routing modules in configuration order, ready for core's `PresenceRouter`. */
-  readonly modules: PresenceRouterModule[];
-  /** Skipped entries (non-routing `modules:` entries). */
-  readonly warnings: ConfigWarning[];
 }
 
 const ROUTING_METHODS = ['getRoomsAndUsersForStates', 'getUsersForStates', 'getInterestedUsers'];
@@ -134,6 +91,7 @@ export function instantiateRoutingModules(
 ): InstantiatedModules {
   const logger = options.logger ?? silentLogger;
   const modules: PresenceRouterModule[] = [];
+  const moduleNames: string[] = [];
   const warnings: ConfigWarning[] = [];
   for (const entry of entries) {
     const name = `${entry.module} (${entry.path})`;
@@ -181,8 +139,9 @@ export function instantiateRoutingModules(
       }
       throw errorFor(entry, 'INVALID_MODULE', detail);
     }
+    let contributed: PresenceRouterModule[];
     try {
-      modules.push(...collector.modulesFor(instance));
+      contributed = collector.modulesFor(instance);
     } catch (error) {
       throw errorFor(
         entry,
@@ -191,6 +150,10 @@ export function instantiateRoutingModules(
         error,
       );
     }
+    for (const module of contributed) {
+      modules.push(module);
+      moduleNames.push(typeof module.moduleName === 'string' ? module.moduleName : name);
+    }
   }
-  return { modules, warnings };
+  return { modules, moduleNames, warnings };
 }

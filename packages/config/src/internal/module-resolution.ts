@@ -1,45 +1,66 @@
 /**
- * Finding the class a `module:` specifier names: the {@link ModuleRegistry} first, then a
- * dynamic `import()` of the package or file. Relative file paths are resolved against
- * `baseDir` (the configuration file's folder, usually).
- *
- * Bare package names are imported from this package's location by default, which under
- * pnpm sees only this package's own dependencies: pass `importModule: (s) => import(s)`
- * from your application so packages resolve from its `node_modules` (or register them).
- * A URL other than `file:` (`data:`, `http:`, `node:`...) is refused before any import: a
- * `data:` URL would run code written in the configuration itself.
+ * Finding the class a `module:` specifier names, the way Synapse imports a module from the
+ * environment the operator installed it in:
+ * 1. a name in the {@link ModuleRegistry} (either spelling) is the registered class, and
+ *    nothing is imported;
+ * 2. a URL other than `file:` (`data:`, `http:`, `node:`...) is refused before any import (a
+ *    `data:` URL would run code written in the configuration itself);
+ * 3. a file path is resolved against `baseDir` (absolute paths and `file:` URLs as written),
+ *    must exist, and is imported;
+ * 4. a package name is looked up in `node_modules` from `baseDir` and then from the working
+ *    directory, each up to the root (never from this package's own location), its entry
+ *    file found through its `exports` map under the process's conditions (or `main`), and
+ *    that file imported.
+ * An `importModule` function replaces steps 3 and 4's import (and 4's lookup): packages are
+ * given to it by name, files as `file:` URLs.
  *
  * @example
  * ```ts
- * const { moduleClass, from } = await resolveModuleClass('./routers/mine.mjs#Router', {
+ * const { moduleClass, imported } = await resolveModuleClass('@acme/routers.TeamRouter', {
  *   baseDir: '/etc/presence-router',
- * });
+ * }); // imported: 'file:///srv/app/node_modules/@acme/routers/dist/index.js'
  * ```
  * @module
  */
 import { access } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ConfigError, type ConfigErrorCode } from './errors.ts';
-import type { AnyModuleClass, ModuleRegistry } from './module-registry.ts';
+import { ConfigError, type ConfigErrorCode } from '../errors.ts';
+import type { ModuleImporter } from '../load-config.ts';
+import type { AnyModuleClass, ModuleRegistry } from '../module-registry.ts';
+import { processConditions } from './export-conditions.ts';
+import {
+  fileNotFound,
+  importerFoundNothing,
+  packageNotInstalled,
+  registryPart,
+  type SearchedFolder,
+  subpathNotExported,
+} from './module-not-found.ts';
 import {
   isFilePathTarget,
   type ModuleSpecifier,
   parseModuleSpecifier,
   refusedUrlScheme,
+  splitPackageTarget,
 } from './module-specifier.ts';
-
-/** Imports a module by specifier (a package name or a `file:` URL). */
-export type ModuleImporter = (specifier: string) => Promise<unknown>;
+import { applicationFolder, lookUpPackage } from './package-lookup.ts';
 
 /** Options of {@link resolveModuleClass}. */
 export interface ModuleResolutionOptions {
   /** Known modules, looked up first. */
   readonly registry?: ModuleRegistry | undefined;
-  /** Folder that relative file paths are resolved against; default: the working directory. */
+  /**
+   * The configuration's folder: relative file paths are resolved against it, and packages
+   * are looked up from it first; default: the working directory.
+   */
   readonly baseDir?: string | URL | undefined;
-  /** How to import; default: `import()` from this package. */
+  /** Imports instead of this module: packages by name, files by `file:` URL. */
   readonly importModule?: ModuleImporter | undefined;
+  /** Export conditions for packages' `exports`; default: the process's ({@link processConditions}). */
+  readonly conditions?: readonly string[] | undefined;
+  /** The working directory; default: `process.cwd()`. */
+  readonly cwd?: string | undefined;
 }
 
 /** A resolved `module:` specifier. */
@@ -48,7 +69,7 @@ export interface ResolvedModule {
   readonly moduleClass: AnyModuleClass;
   /** Where the class came from. */
   readonly from: 'registry' | 'import';
-  /** What was imported (a package name or a `file:` URL), when imported. */
+  /** What was imported: a `file:` URL, or the package name given to `importModule`. */
   readonly imported?: string | undefined;
 }
 
@@ -62,10 +83,20 @@ export type ResolutionErrorFactory = (
 const plainError: ResolutionErrorFactory = (code, detail, cause) =>
   new ConfigError(code, detail, { cause });
 
-const defaultImporter: ModuleImporter = (specifier) => import(specifier);
+const importFileUrl: ModuleImporter = (url) => import(url);
+
+function workingDirectory(options: ModuleResolutionOptions): string {
+  return options.cwd ?? (globalThis as { process?: { cwd(): string } }).process?.cwd() ?? '/';
+}
+
+/** `baseDir` as a folder path. */
+function baseFolder(baseDir: string | URL, cwd: string): string {
+  if (baseDir instanceof URL || baseDir.startsWith('file:')) return fileURLToPath(baseDir);
+  return resolve(cwd, baseDir);
+}
 
 /** The `file:` URL (for paths) or package name that a target is imported by. */
-export function importTargetOf(target: string, baseDir?: string | URL): string {
+export function importTargetOf(target: string, baseDir?: string | URL, cwd?: string): string {
   if (target.startsWith('file:')) return target;
   if (!isFilePathTarget(target)) return target;
   if (isAbsolute(target)) return pathToFileURL(target).href;
@@ -74,8 +105,7 @@ export function importTargetOf(target: string, baseDir?: string | URL): string {
     if (!base.pathname.endsWith('/')) base.pathname += '/';
     return new URL(target, base).href;
   }
-  const cwd = (globalThis as { process?: { cwd(): string } }).process?.cwd() ?? '/';
-  return pathToFileURL(resolve(baseDir ?? cwd, target)).href;
+  return pathToFileURL(resolve(baseDir ?? workingDirectory({ cwd }), target)).href;
 }
 
 function errorCode(error: unknown): string | undefined {
@@ -90,7 +120,7 @@ function packageNameOf(specifier: string): string {
 }
 
 /**
- * Whether an import failure of a package says the package itself (or the asked subpath) is
+ * Whether an `importModule` failure says the package itself (or the asked subpath) is
  * missing, rather than one of its own imports.
  */
 function isPackageMissing(error: unknown, target: string): boolean {
@@ -121,12 +151,167 @@ function describeExports(namespace: object): string {
   return names.length === 0 ? 'it has no exports' : `its exports: ${names.sort().join(', ')}`;
 }
 
+function describeCause(cause: unknown): string {
+  return cause instanceof Error ? `${cause.name}: ${cause.message.split('\n')[0]}` : String(cause);
+}
+
+/** One resolution: the specifier, its options and how to report a failure. */
+class Resolution {
+  readonly specifier: ModuleSpecifier;
+  readonly options: ModuleResolutionOptions;
+  readonly makeError: ResolutionErrorFactory;
+  readonly registered: readonly string[];
+  readonly cwd: string;
+
+  constructor(
+    specifier: ModuleSpecifier,
+    options: ModuleResolutionOptions,
+    makeError: ResolutionErrorFactory,
+  ) {
+    this.specifier = specifier;
+    this.options = options;
+    this.makeError = makeError;
+    this.registered = options.registry?.names() ?? [];
+    this.cwd = workingDirectory(options);
+  }
+
+  loadFailed(imported: string, cause: unknown): ConfigError {
+    return this.makeError(
+      'MODULE_LOAD_FAILED',
+      `module ${JSON.stringify(this.specifier.text)} failed to load: import(${JSON.stringify(imported)}) threw ${describeCause(cause)}`,
+      cause,
+    );
+  }
+
+  async importFile(): Promise<{ namespace: unknown; imported: string }> {
+    const { baseDir } = this.options;
+    const imported = importTargetOf(this.specifier.target, baseDir, this.cwd);
+    if (!(await fileExists(imported))) {
+      const relative =
+        !isAbsolute(this.specifier.target) && !this.specifier.target.startsWith('file:');
+      throw this.makeError(
+        'UNKNOWN_MODULE',
+        fileNotFound({
+          specifier: this.specifier,
+          file: fileURLToPath(imported),
+          baseDir: relative ? baseFolder(baseDir ?? this.cwd, this.cwd) : undefined,
+          registered: this.registered,
+        }),
+      );
+    }
+    try {
+      return { namespace: await (this.options.importModule ?? importFileUrl)(imported), imported };
+    } catch (cause) {
+      throw this.loadFailed(imported, cause);
+    }
+  }
+
+  async importWithImporter(
+    importModule: ModuleImporter,
+  ): Promise<{ namespace: unknown; imported: string }> {
+    const imported = this.specifier.target;
+    try {
+      return { namespace: await importModule(imported), imported };
+    } catch (cause) {
+      if (isPackageMissing(cause, imported)) {
+        throw this.makeError(
+          'UNKNOWN_MODULE',
+          importerFoundNothing({ specifier: this.specifier, registered: this.registered }),
+          cause,
+        );
+      }
+      throw this.loadFailed(imported, cause);
+    }
+  }
+
+  /** The folders packages are looked up from: `baseDir`, then the working directory. */
+  folders(): SearchedFolder[] {
+    const { baseDir } = this.options;
+    if (baseDir === undefined) return [{ dir: this.cwd, role: 'the working directory' }];
+    const base = baseFolder(baseDir, this.cwd);
+    return base === resolve(this.cwd)
+      ? [{ dir: base, role: 'baseDir and the working directory' }]
+      : [
+          { dir: base, role: 'baseDir' },
+          { dir: resolve(this.cwd), role: 'the working directory' },
+        ];
+  }
+
+  async importPackage(): Promise<{ namespace: unknown; imported: string }> {
+    const { specifier } = this;
+    const split = splitPackageTarget(specifier.target);
+    if (split.problem !== undefined) {
+      throw this.makeError(
+        'INVALID_MODULE_SPECIFIER',
+        `${JSON.stringify(specifier.text)} names no package: ${split.problem}; module takes a package name (my_package.MyRouter, @scope/package#Export), a file path (./routers/mine.mjs) or a name registered in the ModuleRegistry`,
+      );
+    }
+    const { importModule } = this.options;
+    if (importModule !== undefined) return this.importWithImporter(importModule);
+
+    const folders = this.folders();
+    const from = folders.map((folder) => folder.dir);
+    const conditions = this.options.conditions ?? processConditions();
+    const found = await lookUpPackage(split.name, split.subpath, {
+      from,
+      conditions: new Set(conditions),
+    });
+    switch (found.kind) {
+      case 'not-installed':
+        throw this.makeError(
+          'UNKNOWN_MODULE',
+          packageNotInstalled({
+            specifier,
+            name: split.name,
+            registered: this.registered,
+            folders,
+            installIn: await applicationFolder(from),
+          }),
+        );
+      case 'not-exported':
+        throw this.makeError(
+          'UNKNOWN_MODULE',
+          subpathNotExported({
+            specifier,
+            name: split.name,
+            subpath: split.subpath,
+            packageDir: found.packageDir,
+            exported: found.exported,
+            conditions,
+            registered: this.registered,
+          }),
+        );
+      case 'missing-file':
+        throw this.makeError(
+          'MODULE_LOAD_FAILED',
+          `module ${JSON.stringify(specifier.text)} failed to load: the package ${JSON.stringify(split.name)} installed in ${found.packageDir} names the file ${found.file} for ${JSON.stringify(split.subpath)}, which does not exist (is the package built?)`,
+        );
+      case 'invalid':
+        throw this.makeError(
+          'MODULE_LOAD_FAILED',
+          `module ${JSON.stringify(specifier.text)} failed to load: the package ${JSON.stringify(split.name)} installed in ${found.packageDir} cannot be read: ${found.reason}`,
+          found.cause,
+        );
+      case 'found': {
+        const imported = pathToFileURL(found.file).href;
+        try {
+          return { namespace: await importFileUrl(imported), imported };
+        } catch (cause) {
+          throw this.loadFailed(imported, cause);
+        }
+      }
+    }
+  }
+}
+
 /**
- * Resolves a `module:` specifier to a class. Throws {@link ConfigError}: `INVALID_VALUE` for a
- * specifier that names nothing; `INVALID_MODULE_SPECIFIER`, before any import, for a URL other
- * than `file:` (`data:`, `http:`, `node:`...) that the registry does not have; `UNKNOWN_MODULE` when neither the registry nor an import has it
- * (the message lists the registered names and what was tried); `MODULE_LOAD_FAILED` when the
- * import itself fails (cause attached); `INVALID_MODULE` when the export is not a class.
+ * Resolves a `module:` specifier to a class (see the module documentation for the order).
+ * Throws {@link ConfigError}: `INVALID_VALUE` for a specifier that names nothing;
+ * `INVALID_MODULE_SPECIFIER`, before any import, for a URL other than `file:` or a target
+ * that can name no package; `UNKNOWN_MODULE` when neither the registry nor the application
+ * has the module (the message says what was tried and how to fix it) or the export is
+ * missing; `MODULE_LOAD_FAILED` when the module exists but importing it fails (cause
+ * attached); `INVALID_MODULE` when the export is not a class.
  */
 export async function resolveModuleClass(
   text: string,
@@ -153,29 +338,10 @@ export async function resolveModuleClass(
     );
   }
 
-  const names = options.registry?.names() ?? [];
-  const registryPart =
-    names.length === 0 ? 'no modules are registered' : `registered modules: ${names.join(', ')}`;
-  const imported = importTargetOf(specifier.target, options.baseDir);
-  const isFile = imported.startsWith('file:');
-  const unknown = (cause?: unknown) =>
-    makeError(
-      'UNKNOWN_MODULE',
-      `unknown module ${JSON.stringify(text)}: not in the registry (${registryPart}), and import(${JSON.stringify(imported)}) found no such ${isFile ? 'file' : 'package'}`,
-      cause,
-    );
-  if (isFile && !(await fileExists(imported))) throw unknown();
-  let namespace: unknown;
-  try {
-    namespace = await (options.importModule ?? defaultImporter)(imported);
-  } catch (cause) {
-    if (!isFile && isPackageMissing(cause, specifier.target)) throw unknown(cause);
-    throw makeError(
-      'MODULE_LOAD_FAILED',
-      `module ${JSON.stringify(text)} failed to load: import(${JSON.stringify(imported)}) threw ${cause instanceof Error ? `${cause.name}: ${cause.message.split('\n')[0]}` : String(cause)}`,
-      cause,
-    );
-  }
+  const resolution = new Resolution(specifier, options, makeError);
+  const { namespace, imported } = isFilePathTarget(specifier.target)
+    ? await resolution.importFile()
+    : await resolution.importPackage();
   if (typeof namespace !== 'object' || namespace === null) {
     throw makeError(
       'MODULE_LOAD_FAILED',
@@ -185,7 +351,7 @@ export async function resolveModuleClass(
   if (!(specifier.exportName in namespace)) {
     throw makeError(
       'UNKNOWN_MODULE',
-      `unknown module ${JSON.stringify(text)}: not in the registry (${registryPart}), and ${JSON.stringify(imported)} has no export ${JSON.stringify(specifier.exportName)} (${describeExports(namespace)})`,
+      `unknown module ${JSON.stringify(text)}: ${registryPart(resolution.registered)}, and ${JSON.stringify(imported)} has no export ${JSON.stringify(specifier.exportName)} (${describeExports(namespace)})`,
     );
   }
   const moduleClass = (namespace as Record<string, unknown>)[specifier.exportName];

@@ -100,3 +100,34 @@ export function parseModuleSpecifier(text: string): ModuleSpecifier | undefined 
   if (lastSlash >= 0 && dot === lastSlash + 1) return make(text, 'default', 'bare');
   return make(text.slice(0, dot), suffix, 'dot');
 }
+
+/** A package target split into the package and the subpath inside it. */
+export type PackageTarget =
+  | { readonly name: string; readonly subpath: string; readonly problem?: undefined }
+  | { readonly problem: string };
+
+/**
+ * Splits a package target (`@scope/name/sub`, `name`) into the package name and the subpath
+ * (`"."`, `"./sub"`), the way Node reads a bare specifier. Returns a `problem` for what no
+ * package can be named: a scope without a name, a name starting with `.` or `#` (Node's
+ * subpath imports, which belong to the package that imports), a `\` or `%` in the name, or an
+ * empty, `.` or `..` segment in the subpath (it would leave the package).
+ */
+export function splitPackageTarget(target: string): PackageTarget {
+  const parts = target.split('/');
+  const scoped = target.startsWith('@');
+  const nameLength = scoped ? 2 : 1;
+  const name = parts.slice(0, nameLength).join('/');
+  if (scoped && (parts.length < 2 || parts[0] === '@' || parts[1] === '')) {
+    return { problem: 'a scoped package name is @scope/name' };
+  }
+  if (name.startsWith('.') || name.startsWith('#')) {
+    return { problem: 'a package name starts with neither "." nor "#"' };
+  }
+  if (/[\\%]/.test(name)) return { problem: 'a package name has no "\\" or "%"' };
+  const rest = parts.slice(nameLength);
+  if (rest.some((segment) => segment === '' || segment === '.' || segment === '..')) {
+    return { problem: 'the path inside a package has no empty, "." or ".." segments' };
+  }
+  return { name, subpath: rest.length === 0 ? '.' : `./${rest.join('/')}` };
+}

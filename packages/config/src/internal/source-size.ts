@@ -8,7 +8,7 @@
  * ```
  * @module
  */
-import { ConfigError } from './errors.ts';
+import { ConfigError } from '../errors.ts';
 
 /** The index of the first UTF-16 unit of `text` whose UTF-8 bytes go past `maxBytes`, or -1. */
 function offsetPastBytes(text: string, maxBytes: number): number {

@@ -9,7 +9,7 @@
  * ```
  * @module
  */
-import type { ConfigPath } from './errors.ts';
+import type { ConfigPath } from '../errors.ts';
 
 /** Marks a value that is absent (a missing key or index), as opposed to YAML's `null`. */
 export const ABSENT: unique symbol = Symbol('absent');

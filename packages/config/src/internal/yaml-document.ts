@@ -13,7 +13,7 @@
  * @module
  */
 import { Composer, type Document, type LineCounter, YAMLParseError } from 'yaml';
-import { ConfigError } from './errors.ts';
+import { ConfigError } from '../errors.ts';
 import { readYamlTokens } from './yaml-tokens.ts';
 
 const OMAP_TAG = 'tag:yaml.org,2002:omap';

@@ -23,7 +23,7 @@ import {
   type Scalar,
   type YAMLMap,
 } from 'yaml';
-import type { ConfigPath } from './errors.ts';
+import type { ConfigPath } from '../errors.ts';
 import { isMergeKey, keyName } from './yaml-keys.ts';
 import type { AliasTargets } from './yaml-structure.ts';
 

@@ -33,9 +33,9 @@ import {
   type YAMLMap,
   type YAMLSeq,
 } from 'yaml';
-import { ConfigError, type ConfigErrorCode } from './errors.ts';
+import { ConfigError, type ConfigErrorCode } from '../errors.ts';
+import type { YamlLimits } from '../yaml-limits.ts';
 import { isMergeKey, keyName } from './yaml-keys.ts';
-import type { YamlLimits } from './yaml-limits.ts';
 
 /** What each alias of a document refers to. */
 export type AliasTargets = ReadonlyMap<Alias, Node>;

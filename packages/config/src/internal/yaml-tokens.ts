@@ -14,7 +14,7 @@
  * @module
  */
 import { CST, Lexer, type LineCounter, Parser } from 'yaml';
-import { ConfigError, type ConfigPath } from './errors.ts';
+import { ConfigError, type ConfigPath } from '../errors.ts';
 
 /** Options of {@link readYamlTokens}. */
 export interface ReadYamlTokensOptions {

@@ -149,3 +149,13 @@ export class CheckingConstructorRouter {
     return [{}, {}];
   }
 }
+
+/** Instance methods that fail at routing time, and use a private field (so `this` must be bound). */
+export class FailingRouter {
+  static calls = 0;
+  readonly #reason = 'the routing table is gone';
+  getRoomsAndUsersForStates(): never {
+    FailingRouter.calls++;
+    throw new Error(this.#reason);
+  }
+}
