@@ -33,144 +33,200 @@ describe('loadConfig: YAML problems', () => {
   });
 });
 
-describe('loadConfig: wrong types', () => {
-  it('a top level that is not a mapping', async () => {
-    const list = await loadError('- module: audit.AuditRouter\n', options);
-    expect(list).toMatchObject({ code: 'INVALID_TYPE', line: 1, column: 1 });
-    expect(list.path).toBe('(top level)');
-    expect(list.detail).toBe(
-      'expected a mapping of settings (key: value) at the top level, found a list',
-    );
-    const scalar = await loadError('just some text\n', options);
-    expect(scalar.code).toBe('INVALID_TYPE');
-    expect(scalar.detail).toContain('found the string "just some text"');
-  });
+/** One refused configuration: where the error is and what it says. */
+interface ErrorCase {
+  readonly name: string;
+  readonly yaml: string;
+  readonly code: string;
+  readonly line: number;
+  readonly column: number;
+  readonly path: string;
+  /** The whole detail, or (as a RegExp) a pattern it matches. */
+  readonly detail: string | RegExp;
+}
 
-  it('presence that is not a mapping', async () => {
-    const error = await loadError('server_name: hs.example\npresence: true\n', options);
-    expect(error).toMatchObject({ code: 'INVALID_TYPE', line: 2, column: 11 });
-    expect(error.path).toBe('presence');
-    expect(error.detail).toBe('expected a mapping of presence settings, found the boolean true');
-  });
-
-  it('routing_modules that is not a list', async () => {
-    const error = await loadError(
-      'server_name: hs.example\npresence:\n  routing_modules:\n    module: audit.AuditRouter\n',
-      options,
-    );
-    expect(error).toMatchObject({ code: 'INVALID_TYPE', line: 4, column: 5 });
-    expect(error.path).toBe('presence.routing_modules');
-    expect(error.detail).toMatch(/^expected a list of module entries.*, found a mapping$/);
-    expect(error.message).toMatch(/^homeserver\.yaml:4:5: presence\.routing_modules: expected/);
-  });
-
-  it('top-level modules that is not a list', async () => {
-    const error = await loadError('modules: audit.AuditRouter\n', options);
-    expect(error).toMatchObject({ code: 'INVALID_TYPE', line: 1, column: 10 });
-    expect(error.path).toBe('modules');
-    expect(error.detail).toContain('found the string "audit.AuditRouter"');
-  });
-
-  it('an entry without module', async () => {
-    const error = await loadError(
-      'presence:\n  routing_modules:\n    - config:\n        auditor: "@a:hs.example"\n',
-      options,
-    );
-    expect(error.code).toBe('INVALID_TYPE');
-    expect(error.path).toBe('presence.routing_modules[0].module');
+const WRONG_TYPES: readonly ErrorCase[] = [
+  {
+    name: 'a top level that is a list',
+    yaml: '- module: audit.AuditRouter\n',
+    code: 'INVALID_TYPE',
+    line: 1,
+    column: 1,
+    path: '(top level)',
+    detail: 'expected a mapping of settings (key: value) at the top level, found a list',
+  },
+  {
+    name: 'a top level that is a string',
+    yaml: 'just some text\n',
+    code: 'INVALID_TYPE',
+    line: 1,
+    column: 1,
+    path: '(top level)',
+    detail: /found the string "just some text"$/,
+  },
+  {
+    name: 'presence that is not a mapping',
+    yaml: 'server_name: hs.example\npresence: true\n',
+    code: 'INVALID_TYPE',
+    line: 2,
+    column: 11,
+    path: 'presence',
+    detail: 'expected a mapping of presence settings, found the boolean true',
+  },
+  {
+    name: 'routing_modules that is not a list',
+    yaml: 'server_name: hs.example\npresence:\n  routing_modules:\n    module: audit.AuditRouter\n',
+    code: 'INVALID_TYPE',
+    line: 4,
+    column: 5,
+    path: 'presence.routing_modules',
+    detail: /^expected a list of module entries.*, found a mapping$/,
+  },
+  {
+    name: 'top-level modules that is not a list',
+    yaml: 'modules: audit.AuditRouter\n',
+    code: 'INVALID_TYPE',
+    line: 1,
+    column: 10,
+    path: 'modules',
+    detail: /found the string "audit\.AuditRouter"$/,
+  },
+  {
     // The key is missing: the position is the entry's.
-    expect(error).toMatchObject({ line: 3, column: 7 });
-    expect(error.detail).toBe(
-      'missing key "module": expected a string naming the module, like my_package.MyRouter',
-    );
-  });
-
-  it('an entry that is not a mapping', async () => {
-    const error = await loadError('modules:\n  - audit.AuditRouter\n', options);
-    expect(error).toMatchObject({ code: 'INVALID_TYPE', line: 2, column: 5 });
-    expect(error.path).toBe('modules[0]');
-    expect(error.detail).toBe(
+    name: 'an entry without module',
+    yaml: 'presence:\n  routing_modules:\n    - config:\n        auditor: "@a:hs.example"\n',
+    code: 'INVALID_TYPE',
+    line: 3,
+    column: 7,
+    path: 'presence.routing_modules[0].module',
+    detail: 'missing key "module": expected a string naming the module, like my_package.MyRouter',
+  },
+  {
+    name: 'an entry that is not a mapping',
+    yaml: 'modules:\n  - audit.AuditRouter\n',
+    code: 'INVALID_TYPE',
+    line: 2,
+    column: 5,
+    path: 'modules[0]',
+    detail:
       'expected a mapping with "module" and optional "config", found the string "audit.AuditRouter"',
-    );
-  });
+  },
+  {
+    name: 'module that is not a string',
+    yaml: 'presence:\n  routing_modules:\n    - module: 42\n',
+    code: 'INVALID_TYPE',
+    line: 3,
+    column: 15,
+    path: 'presence.routing_modules[0].module',
+    detail: /found the number 42$/,
+  },
+  {
+    name: 'module that is empty',
+    yaml: 'presence:\n  routing_modules:\n    - module: ""\n',
+    code: 'INVALID_VALUE',
+    line: 3,
+    column: 15,
+    path: 'presence.routing_modules[0].module',
+    detail: 'expected a module name like my_package.MyRouter, found an empty string',
+  },
+  {
+    name: 'config that is not a mapping',
+    yaml: 'presence:\n  routing_modules:\n    - module: audit.AuditRouter\n      config: [1, 2]\n',
+    code: 'INVALID_TYPE',
+    line: 4,
+    column: 15,
+    path: 'presence.routing_modules[0].config',
+    detail: "expected a mapping of the module's settings (or nothing, for none), found a list",
+  },
+  {
+    name: 'a legacy presence_router that is not a mapping',
+    yaml: 'presence:\n  presence_router: audit.AuditRouter\n',
+    code: 'INVALID_TYPE',
+    line: 2,
+    column: 20,
+    path: 'presence.presence_router',
+    detail:
+      'expected a mapping with "module" and optional "config", found the string "audit.AuditRouter"',
+  },
+  {
+    name: 'presence.enabled that is a string other than "untracked"',
+    yaml: 'presence:\n  enabled: sometimes\n',
+    code: 'INVALID_VALUE',
+    line: 2,
+    column: 12,
+    path: 'presence.enabled',
+    detail: 'expected true, false or "untracked", found the string "sometimes"',
+  },
+  {
+    name: 'presence.enabled that is a list',
+    yaml: 'presence:\n  enabled: [true]\n',
+    code: 'INVALID_TYPE',
+    line: 2,
+    column: 12,
+    path: 'presence.enabled',
+    detail: 'expected true, false or "untracked", found a list',
+  },
+];
 
-  it('module that is not a string', async () => {
-    const error = await loadError('presence:\n  routing_modules:\n    - module: 42\n', options);
-    expect(error).toMatchObject({ code: 'INVALID_TYPE', line: 3, column: 15 });
-    expect(error.path).toBe('presence.routing_modules[0].module');
-    expect(error.detail).toContain('found the number 42');
-  });
+const INVALID_VALUES: readonly ErrorCase[] = [
+  {
+    name: 'a room ID that is not one, in presence.exclude_rooms_from_presence',
+    yaml: 'presence:\n  exclude_rooms_from_presence:\n    - "!ok:hs.example"\n    - "#alias:hs.example"\n',
+    code: 'INVALID_VALUE',
+    line: 4,
+    column: 7,
+    path: 'presence.exclude_rooms_from_presence[1]',
+    detail: 'invalid room ID "#alias:hs.example": a room ID starts with "!"',
+  },
+  {
+    name: 'a room list that is not a list, at the top level (Synapse key)',
+    yaml: 'exclude_rooms_from_presence: "!a:hs"\n',
+    code: 'INVALID_TYPE',
+    line: 1,
+    column: 30,
+    path: 'exclude_rooms_from_presence',
+    detail: /^expected a list of room IDs/,
+  },
+  {
+    name: 'an unquoted room ID (a YAML tag)',
+    yaml: 'exclude_rooms_from_presence:\n  - !room:hs.example\n',
+    code: 'INVALID_VALUE',
+    line: 2,
+    column: 5,
+    path: 'exclude_rooms_from_presence[0]',
+    detail: /quote it/,
+  },
+  {
+    name: 'a server name that is not one',
+    yaml: 'server_name: "hs example"\n',
+    code: 'INVALID_VALUE',
+    line: 1,
+    column: 14,
+    path: 'server_name',
+    detail: /^invalid server name "hs example": /,
+  },
+  {
+    name: 'a server name that is not a string',
+    yaml: 'server_name: 8448\n',
+    code: 'INVALID_TYPE',
+    line: 1,
+    column: 14,
+    path: 'server_name',
+    detail: 'expected a server name like example.org or example.org:8448, found the number 8448',
+  },
+];
 
-  it('module that is empty', async () => {
-    const error = await loadError('presence:\n  routing_modules:\n    - module: ""\n', options);
-    expect(error).toMatchObject({ code: 'INVALID_VALUE', line: 3, column: 15 });
-  });
-
-  it('config that is not a mapping', async () => {
-    const error = await loadError(
-      'presence:\n  routing_modules:\n    - module: audit.AuditRouter\n      config: [1, 2]\n',
-      options,
-    );
-    expect(error).toMatchObject({ code: 'INVALID_TYPE', line: 4, column: 15 });
-    expect(error.path).toBe('presence.routing_modules[0].config');
-    expect(error.detail).toBe(
-      "expected a mapping of the module's settings (or nothing, for none), found a list",
-    );
-  });
-
-  it('a legacy presence_router that is not a mapping', async () => {
-    const error = await loadError('presence:\n  presence_router: audit.AuditRouter\n', options);
-    expect(error).toMatchObject({ code: 'INVALID_TYPE', line: 2, column: 20 });
-    expect(error.path).toBe('presence.presence_router');
-  });
-
-  it('presence.enabled that is not a boolean', async () => {
-    const error = await loadError('presence:\n  enabled: sometimes\n', options);
-    expect(error).toMatchObject({ code: 'INVALID_VALUE', line: 2, column: 12 });
-    expect(error.path).toBe('presence.enabled');
-    expect(error.detail).toBe('expected true, false or "untracked", found the string "sometimes"');
-    const list = await loadError('presence:\n  enabled: [true]\n', options);
-    expect(list).toMatchObject({ code: 'INVALID_TYPE', line: 2, column: 12 });
-    expect(list.detail).toBe('expected true, false or "untracked", found a list');
-  });
-});
-
-describe('loadConfig: invalid values', () => {
-  it('a room ID that is not one, in presence.exclude_rooms_from_presence', async () => {
-    const error = await loadError(
-      'presence:\n  exclude_rooms_from_presence:\n    - "!ok:hs.example"\n    - "#alias:hs.example"\n',
-      options,
-    );
-    expect(error).toMatchObject({ code: 'INVALID_VALUE', line: 4, column: 7 });
-    expect(error.path).toBe('presence.exclude_rooms_from_presence[1]');
-    expect(error.detail).toBe('invalid room ID "#alias:hs.example": a room ID starts with "!"');
-  });
-
-  it('a room list that is not a list, at the top level (Synapse key)', async () => {
-    const error = await loadError('exclude_rooms_from_presence: "!a:hs"\n', options);
-    expect(error).toMatchObject({ code: 'INVALID_TYPE', line: 1, column: 30 });
-    expect(error.detail).toContain('expected a list of room IDs');
-  });
-
-  it('an unquoted room ID (a YAML tag)', async () => {
-    const error = await loadError('exclude_rooms_from_presence:\n  - !room:hs.example\n', options);
-    expect(error).toMatchObject({ code: 'INVALID_VALUE', line: 2, column: 5 });
-    expect(error.path).toBe('exclude_rooms_from_presence[0]');
-    expect(error.detail).toContain('quote it');
-  });
-
-  it('a server name that is not one', async () => {
-    const error = await loadError('server_name: "hs example"\n', options);
-    expect(error).toMatchObject({ code: 'INVALID_VALUE', line: 1, column: 14 });
-    expect(error.path).toBe('server_name');
-    expect(error.detail).toMatch(/^invalid server name "hs example": /);
-  });
-
-  it('a server name that is not a string', async () => {
-    const error = await loadError('server_name: 8448\n', options);
-    expect(error).toMatchObject({ code: 'INVALID_TYPE', line: 1, column: 14 });
-    expect(error.detail).toBe(
-      'expected a server name like example.org or example.org:8448, found the number 8448',
+describe.each([
+  ['wrong types', WRONG_TYPES],
+  ['invalid values', INVALID_VALUES],
+])('loadConfig: %s', (_group, cases) => {
+  it.each(cases)('$name', async ({ yaml, code, line, column, path, detail }) => {
+    const error = await loadError(yaml, options);
+    expect(error).toMatchObject({ code, line, column, sourceName: 'homeserver.yaml' });
+    expect(error.message).toMatch(new RegExp(`^homeserver\\.yaml:${line}:${column}: `));
+    expect(error.path).toBe(path);
+    expect(error.detail).toEqual(
+      typeof detail === 'string' ? detail : expect.stringMatching(detail),
     );
   });
 });

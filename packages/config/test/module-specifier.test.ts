@@ -1,85 +1,68 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, ModuleRegistry } from '../src/index.ts';
-import { parseModuleSpecifier } from '../src/internal/module-specifier.ts';
+import { parseModuleSpecifier, splitPackageTarget } from '../src/internal/module-specifier.ts';
 import { AuditRouter, RoomRouter } from './support/test-modules.ts';
 
 describe('parseModuleSpecifier', () => {
-  it('splits package.ExportName at the last dot, as Synapse does', () => {
-    expect(parseModuleSpecifier('my_module.ExampleRouter')).toMatchObject({
-      target: 'my_module',
-      exportName: 'ExampleRouter',
-      spelling: 'dot',
-      key: 'my_module#ExampleRouter',
-    });
-    expect(parseModuleSpecifier('my_module.sub.Router')).toMatchObject({
-      target: 'my_module.sub',
-      exportName: 'Router',
-    });
-    expect(parseModuleSpecifier('@acme/router.Router')).toMatchObject({
-      target: '@acme/router',
-      exportName: 'Router',
-    });
-  });
-
-  it('reads package#ExportName, and a bare package or package# as the default export', () => {
-    expect(parseModuleSpecifier('@acme/router#Router')).toMatchObject({
-      target: '@acme/router',
-      exportName: 'Router',
-      spelling: 'hash',
-      key: '@acme/router#Router',
-    });
-    expect(parseModuleSpecifier('@acme/router')).toMatchObject({
-      target: '@acme/router',
-      exportName: 'default',
-      spelling: 'bare',
-    });
-    expect(parseModuleSpecifier('acme-router#')).toMatchObject({
-      target: 'acme-router',
-      exportName: 'default',
-    });
-    expect(parseModuleSpecifier('my.pkg#Router')).toMatchObject({
-      target: 'my.pkg',
-      exportName: 'Router',
+  it.each([
+    // package.ExportName: split at the last dot, as Synapse does.
+    ['my_module.ExampleRouter', 'my_module', 'ExampleRouter', 'dot'],
+    ['my_module.sub.Router', 'my_module.sub', 'Router', 'dot'],
+    ['@acme/router.Router', '@acme/router', 'Router', 'dot'],
+    // package#ExportName, and a bare package or package# as the default export.
+    ['@acme/router#Router', '@acme/router', 'Router', 'hash'],
+    ['my.pkg#Router', 'my.pkg', 'Router', 'hash'],
+    ['acme-router#', 'acme-router', 'default', 'hash'],
+    ['@acme/router', '@acme/router', 'default', 'bare'],
+    // A file path ending in an extension is the file, not package.Export.
+    ['./routers/mine.mjs', './routers/mine.mjs', 'default', 'bare'],
+    ['/etc/pr/router.ts#Router', '/etc/pr/router.ts', 'Router', 'hash'],
+    ['./routers/mine.mjs.Router', './routers/mine.mjs', 'Router', 'dot'],
+    ['../up/.hidden', '../up/.hidden', 'default', 'bare'],
+    // A leading # (a Node subpath import) stays part of the target.
+    ['#routers', '#routers', 'default', 'bare'],
+  ] as const)('reads %s as export %s of %s', (text, target, exportName, spelling) => {
+    expect(parseModuleSpecifier(text)).toEqual({
+      text,
+      target,
+      exportName,
+      spelling,
+      key: `${target}#${exportName}`,
     });
   });
 
-  it('treats a file path ending in an extension as the file, not package.Export', () => {
-    expect(parseModuleSpecifier('./routers/mine.mjs')).toMatchObject({
-      target: './routers/mine.mjs',
-      exportName: 'default',
-      spelling: 'bare',
-    });
-    expect(parseModuleSpecifier('/etc/pr/router.ts#Router')).toMatchObject({
-      target: '/etc/pr/router.ts',
-      exportName: 'Router',
-    });
-    expect(parseModuleSpecifier('./routers/mine.mjs.Router')).toMatchObject({
-      target: './routers/mine.mjs',
-      exportName: 'Router',
-    });
-    expect(parseModuleSpecifier('../up/.hidden')).toMatchObject({
-      target: '../up/.hidden',
-      exportName: 'default',
-    });
+  it.each([
+    ['pkg.Router', 'pkg#Router'],
+    ['pkg', 'pkg#default'],
+  ])('gives %s and %s the same key', (a, b) => {
+    expect(parseModuleSpecifier(a)?.key).toBe(parseModuleSpecifier(b)?.key);
   });
 
-  it('gives the same key to both spellings of one export', () => {
-    expect(parseModuleSpecifier('pkg.Router')?.key).toBe(parseModuleSpecifier('pkg#Router')?.key);
-    expect(parseModuleSpecifier('pkg')?.key).toBe(parseModuleSpecifier('pkg#default')?.key);
+  it.each(['', ' ', '.Router', 'pkg.', ' pkg.Router'])(
+    'rejects %j, which names nothing',
+    (text) => {
+      expect(parseModuleSpecifier(text)).toBeUndefined();
+    },
+  );
+});
+
+describe('splitPackageTarget', () => {
+  it.each([
+    ['acme', 'acme', '.'],
+    ['acme/routers/team', 'acme', './routers/team'],
+    ['@acme/routers', '@acme/routers', '.'],
+    ['@acme/routers/team.js', '@acme/routers', './team.js'],
+    ['my_module.sub', 'my_module.sub', '.'],
+  ])('splits %s into package %s and subpath %s', (target, name, subpath) => {
+    expect(splitPackageTarget(target)).toEqual({ name, subpath });
   });
 
-  it('rejects text that names nothing', () => {
-    for (const text of ['', ' ', '.Router', 'pkg.', ' pkg.Router']) {
-      expect(parseModuleSpecifier(text), text).toBeUndefined();
-    }
-  });
-
-  it('keeps a leading # (a Node subpath import) as part of the target', () => {
-    expect(parseModuleSpecifier('#routers')).toMatchObject({
-      target: '#routers',
-      exportName: 'default',
-    });
-  });
+  it.each(['@acme', '@/x', '.hidden', '#routers', 'a\\b', 'a%2e', 'a/../b', 'a//b', 'a/./b'])(
+    'finds no package in %s',
+    (target) => {
+      expect(splitPackageTarget(target)).toEqual({ problem: expect.any(String) });
+    },
+  );
 });
 
 describe('ModuleRegistry', () => {

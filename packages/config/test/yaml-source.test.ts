@@ -94,14 +94,13 @@ describe('parseYamlSource', () => {
     expect(error.detail).toContain('"enabled" appears twice');
   });
 
-  it('refuses an empty source and a source of comments only', () => {
-    for (const text of ['', '   \n\n', '# nothing here\n# at all\n', '---\n']) {
+  it.each(['', '   \n\n', '# nothing here\n# at all\n', '---\n'])(
+    'refuses %j, empty or only comments, as EMPTY_CONFIG',
+    (text) => {
       const error = thrown(() => parseYamlSource(text, 'empty.yaml'));
-      expect(error.code).toBe('EMPTY_CONFIG');
-      expect(error.line).toBe(1);
-      expect(error.sourceName).toBe('empty.yaml');
-    }
-  });
+      expect(error).toMatchObject({ code: 'EMPTY_CONFIG', line: 1, sourceName: 'empty.yaml' });
+    },
+  );
 
   it('reads an empty source as an empty mapping when allowed', () => {
     expect(parseYamlSource('# nothing\n', 'x', { allowEmpty: true }).value).toEqual({});
