@@ -168,3 +168,12 @@ describe('delivering to a set of users: forEachGroupAmong', () => {
     );
   });
 });
+
+describe('preloadRooms', () => {
+  it('looks up the rooms it is given once, and counts the ones it loaded', async () => {
+    const membership = new FixedMembership(rooms);
+    const r = new PresenceRouter({ serverName: HS, membership, logger: new RecordingLogger() });
+    expect(await r.preloadRooms([`!lobby:${HS}`, `!ops:${HS}`, `!gone:${HS}`])).toBe(2);
+    expect(membership.calls.members).toEqual([[`!lobby:${HS}`, `!ops:${HS}`, `!gone:${HS}`]]);
+  });
+});
