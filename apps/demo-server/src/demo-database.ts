@@ -15,7 +15,7 @@
  * ```
  * @module
  */
-import { createSynapseSchema, SynapseFixtureWriter } from '@presence-router/membership';
+import { createSynapseSchema, SynapseFixtureWriter } from '@presence-router/membership/testing';
 import Database from 'better-sqlite3';
 import { messageOf, ServerStartError } from './errors.ts';
 

@@ -15,12 +15,14 @@
 import type { Logger, MembershipSource } from '@presence-router/core';
 import {
   CachedMembership,
-  DeltaStreamPoller,
   InMemoryMembership,
-  invalidateOnDelta,
   MatrixHttpMembership,
-  SynapseSqlMembership,
 } from '@presence-router/membership';
+import {
+  DeltaStreamPoller,
+  invalidateOnDelta,
+  SynapseSqlMembership,
+} from '@presence-router/membership/synapse';
 import type { EditableMembership } from './app-context.ts';
 import { messageOf, ServerStartError } from './errors.ts';
 import { DEFAULT_LOOKUP_SETTINGS, type MembershipSettings } from './server-settings.ts';

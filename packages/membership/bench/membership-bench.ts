@@ -23,9 +23,9 @@ import { performance } from 'node:perf_hooks';
 import type { MembershipSource } from '@presence-router/core';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { CachedMembership } from '../src/cache/cached-membership.ts';
-import { createSynapseSchema, SynapseFixtureWriter } from '../src/synapse-fixture-writer.ts';
-import { SynapseSqlMembership } from '../src/synapse-sql.ts';
+import { CachedMembership } from '../src/index.ts';
+import { SynapseSqlMembership } from '../src/synapse.ts';
+import { createSynapseSchema, SynapseFixtureWriter } from '../src/testing.ts';
 
 const SERVER = 'bench.example';
 const HQ = `!hq:${SERVER}`;

@@ -1,7 +1,10 @@
 /**
- * Errors raised by `@presence-router/membership`. Each has a stable `code`, a `name`, a
+ * Errors raised by `@presence-router/membership`: one class, {@link MembershipError}, a
+ * `PresenceRouterError` of `@presence-router/core` (so `instanceof PresenceRouterError`
+ * catches it with every other package's errors). Each has a stable `code`, a `name`, a
  * `cause` when another error led to it, and the data a caller needs (room ID, HTTP status,
- * Matrix errcode).
+ * Matrix errcode). Bad input is `INVALID_<WHAT>` (`INVALID_USER_ID` and `INVALID_ROOM_ID`
+ * as in core, `INVALID_OPTIONS`).
  *
  * @example
  * ```ts
@@ -10,13 +13,22 @@
  * ```
  * @module
  */
+import { PresenceRouterError } from '@presence-router/core';
 
 /** Codes of membership errors. */
 export type MembershipErrorCode =
   /** The adapter was configured wrongly (bad path, bad URL, bad option). */
   | 'INVALID_OPTIONS'
-  /** An identifier given to the adapter is not a valid user or room ID. */
-  | 'INVALID_ID'
+  /** A user ID given to a source is not a valid Matrix user ID. */
+  | 'INVALID_USER_ID'
+  /** A room ID given to a source is not a valid Matrix room ID. */
+  | 'INVALID_ROOM_ID'
+  /**
+   * An optional peer dependency the backend needs is not installed, or cannot be loaded
+   * (`better-sqlite3` for a SQLite path, `pg` for a PostgreSQL URL); the message names the
+   * package and the command that installs it.
+   */
+  | 'DEPENDENCY_MISSING'
   /** The database could not be opened or queried. */
   | 'DATABASE_ERROR'
   /**
@@ -47,10 +59,9 @@ export type MembershipErrorCode =
   /** The adapter was closed. */
   | 'CLOSED';
 
-/** Base class of membership errors. */
-export class MembershipError extends Error {
+/** The error of every membership source; see the module documentation. */
+export class MembershipError extends PresenceRouterError<MembershipErrorCode> {
   override name = 'MembershipError';
-  readonly code: MembershipErrorCode;
   /** The room the failure concerns, when there is one. */
   readonly roomId: string | undefined;
   /** The HTTP status, for HTTP adapters. */
@@ -63,8 +74,7 @@ export class MembershipError extends Error {
     message: string,
     details: { roomId?: string; status?: number; errcode?: string; cause?: unknown } = {},
   ) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.code = code;
+    super(code, message, details.cause === undefined ? undefined : { cause: details.cause });
     this.roomId = details.roomId;
     this.status = details.status;
     this.errcode = details.errcode;

@@ -24,8 +24,9 @@
 import type { Logger, MembershipSource } from '@presence-router/core';
 import { assertServerName, consoleLogger, serverNameOf } from '@presence-router/core';
 import { MembershipError } from './errors.ts';
+import { checkRoomId, checkUserId } from './internal/checked-ids.ts';
+import { isMembership } from './internal/membership-values.ts';
 import type { Membership, RoomStatus, RoomStatusKind, RoomStatusSource } from './room-status.ts';
-import { checkRoomId, checkUserId, isMembership } from './room-status.ts';
 
 /** Options of {@link InMemoryMembership}. */
 export interface InMemoryMembershipOptions {

@@ -1,7 +1,12 @@
 /**
  * `@presence-router/membership`: where room members come from. Implementations of core's
- * `MembershipSource`: in memory, over a Synapse database (SQLite or PostgreSQL), over
- * Matrix HTTP APIs, plus a cache with invalidation.
+ * `MembershipSource` that load nothing beyond core: in memory, over Matrix HTTP APIs, a cache
+ * with invalidation, a deadline for any source; their errors and room statuses. It imports no
+ * `node:` module, no SQL driver and no native module.
+ *
+ * Two more entry points: `@presence-router/membership/synapse` reads a Synapse database
+ * (SQLite or PostgreSQL, drivers installed separately), `@presence-router/membership/testing`
+ * writes Synapse-shaped test data.
  *
  * @example
  * ```ts
@@ -15,58 +20,44 @@
  * @module
  */
 
-export type { MembershipDeltaLike } from './cache/cache-invalidation.ts';
-export { invalidateOnChanges, invalidateOnDelta } from './cache/cache-invalidation.ts';
+/** Connects a change feed (`InMemoryMembership#onChange`) to a cache's invalidation. */
+export { invalidateOnChanges } from './cache/cache-invalidation.ts';
+/** Options, `onError` events, statistics and invalidations of {@link CachedMembership}. */
 export type {
   CachedMembershipOptions,
   CacheErrorEvent,
   CacheStats,
   MembershipInvalidation,
 } from './cache/cached-membership.ts';
+/** A bounded, coalescing, stale-on-error cache in front of any membership source. */
 export { CachedMembership } from './cache/cached-membership.ts';
-export type {
-  PartialFailurePolicy,
-  SettledLookup,
-  SettledMembershipSource,
-} from './cache/settled-lookup.ts';
-export { isSettledMembershipSource } from './cache/settled-lookup.ts';
-export type { DeltaStreamPollerOptions, MembershipDelta } from './delta-stream-poller.ts';
-export { DeltaStreamPoller } from './delta-stream-poller.ts';
+/** The codes of {@link MembershipError}. */
 export type { MembershipErrorCode } from './errors.ts';
+/** The error of every membership source (a core `PresenceRouterError`). */
 export { MembershipError } from './errors.ts';
-export type { MatrixHttpAuth, MatrixHttpMembershipOptions } from './http/joined-members-http.ts';
-export { MatrixHttpMembership } from './http/joined-members-http.ts';
+/** A membership source over a homeserver's client-server or Synapse admin API. */
+export { MatrixHttpMembership } from './http/matrix-http-membership.ts';
+/** Credentials, options and retry settings of {@link MatrixHttpMembership}. */
 export type {
-  MatrixHttpClientOptions,
-  MatrixResponse,
-  RequestSubject,
-} from './http/matrix-http-client.ts';
-export { MatrixHttpClient } from './http/matrix-http-client.ts';
-export type { RetryOptions } from './http/retry-policy.ts';
+  MatrixHttpAuth,
+  MatrixHttpMembershipOptions,
+  RetryOptions,
+} from './http/matrix-http-options.ts';
+/** Options and change events of {@link InMemoryMembership}. */
 export type {
   InMemoryMembershipOptions,
   MembershipChange,
   MembershipChangeListener,
 } from './in-memory-membership.ts';
+/** A membership source held in memory, changed by method calls, with a change feed. */
 export { InMemoryMembership } from './in-memory-membership.ts';
+/** Options of {@link withLookupDeadline}. */
 export type { LookupDeadlineOptions } from './lookup-deadline.ts';
+/** Any source as a settled source whose calls settle within a deadline. */
 export { withLookupDeadline } from './lookup-deadline.ts';
+/** What plain calls do when some keys of a batch failed (`'reject'` or `'omit'`). */
+export type { PartialFailurePolicy } from './partial-failure-policy.ts';
+/** Membership values and room statuses (`participating`, `partial-state`, `left`, `unknown`). */
 export type { Membership, RoomStatus, RoomStatusKind, RoomStatusSource } from './room-status.ts';
-export {
-  checkRoomId,
-  checkUserId,
-  isAnswered,
-  isMembership,
-  isRoomStatusSource,
-  MEMBERSHIPS,
-  ROOM_STATUS_KINDS,
-} from './room-status.ts';
-export type { DatabaseFileChange, SqlDialect, SqlDriver, SqlParam } from './sql/sql-driver.ts';
-export type {
-  FixtureDatabase,
-  MemberEventOptions,
-  SynapseFixtureWriterOptions,
-} from './synapse-fixture-writer.ts';
-export { createSynapseSchema, SynapseFixtureWriter } from './synapse-fixture-writer.ts';
-export type { SynapseSqlOptions } from './synapse-sql.ts';
-export { SynapseSqlMembership } from './synapse-sql.ts';
+/** Whether a source answers `getRoomStatuses`. */
+export { isRoomStatusSource } from './room-status.ts';

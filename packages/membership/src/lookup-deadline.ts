@@ -28,15 +28,14 @@
  * ```
  * @module
  */
-import type { MembershipSource } from '@presence-router/core';
 import {
-  answerOf,
-  asError,
   isSettledMembershipSource,
+  type MembershipSource,
   type SettledLookup,
   type SettledMembershipSource,
-} from './cache/settled-lookup.ts';
+} from '@presence-router/core';
 import { MembershipError } from './errors.ts';
+import { answerOf, asError } from './internal/settled-lookup.ts';
 
 /** Options of {@link withLookupDeadline}. */
 export interface LookupDeadlineOptions {

@@ -1,8 +1,8 @@
 /**
- * The vocabulary every membership source shares: membership values, identifier checks that
- * raise `MembershipError('INVALID_ID')`, and room statuses: what a membership source knows about a room beyond
- * its joined members, so callers can tell "this server left", "unknown room" and "member
- * list incomplete (partial state)" apart from "empty".
+ * The vocabulary every membership source shares: the `m.room.member` membership values, and
+ * room statuses: what a source knows about a room beyond its joined members, so callers can
+ * tell "this server left", "unknown room" and "member list incomplete (partial state)" apart
+ * from "empty".
  *
  * @example
  * ```ts
@@ -15,25 +15,9 @@
  * ```
  * @module
  */
-import { roomIdProblem, userIdProblem } from '@presence-router/core';
-import { MembershipError } from './errors.ts';
 
 /** A Matrix `m.room.member` membership value. */
 export type Membership = 'join' | 'leave' | 'ban' | 'invite' | 'knock';
-
-/** Every {@link Membership} value. */
-export const MEMBERSHIPS: readonly Membership[] = Object.freeze([
-  'join',
-  'leave',
-  'ban',
-  'invite',
-  'knock',
-]);
-
-/** Whether `value` is a {@link Membership} value. */
-export function isMembership(value: unknown): value is Membership {
-  return typeof value === 'string' && (MEMBERSHIPS as readonly string[]).includes(value);
-}
 
 /**
  * How this server stands with a room:
@@ -44,14 +28,6 @@ export function isMembership(value: unknown): value is Membership {
  * - `unknown`: the source has never heard of the room; not answered.
  */
 export type RoomStatusKind = 'participating' | 'partial-state' | 'left' | 'unknown';
-
-/** Every {@link RoomStatusKind}. */
-export const ROOM_STATUS_KINDS: readonly RoomStatusKind[] = Object.freeze([
-  'participating',
-  'partial-state',
-  'left',
-  'unknown',
-]);
 
 /** What a source knows about one room. */
 export interface RoomStatus {
@@ -78,36 +54,4 @@ export function isRoomStatusSource(source: unknown): source is RoomStatusSource 
     source !== null &&
     typeof (source as { getRoomStatuses?: unknown }).getRoomStatuses === 'function'
   );
-}
-
-/** Whether a room of this status is answered by `getJoinedMembers`. */
-export function isAnswered(status: RoomStatusKind): boolean {
-  return status === 'participating' || status === 'partial-state';
-}
-
-/** Returns `roomId` when it is a valid room ID; throws `MembershipError('INVALID_ID')` otherwise. */
-export function checkRoomId(roomId: string): string {
-  const problem = roomIdProblem(roomId);
-  if (problem !== undefined) {
-    throw new MembershipError(
-      'INVALID_ID',
-      `Invalid room ID ${JSON.stringify(roomId)}: ${problem}`,
-      {
-        roomId: String(roomId),
-      },
-    );
-  }
-  return roomId;
-}
-
-/** Returns `userId` when it is a valid user ID; throws `MembershipError('INVALID_ID')` otherwise. */
-export function checkUserId(userId: string): string {
-  const problem = userIdProblem(userId);
-  if (problem !== undefined) {
-    throw new MembershipError(
-      'INVALID_ID',
-      `Invalid user ID ${JSON.stringify(userId)}: ${problem}`,
-    );
-  }
-  return userId;
 }

@@ -3,10 +3,12 @@
  * driver reaches the cache as an invalidation (the in-memory source's change feed), so the
  * cached answers must always equal the source's.
  */
-import { invalidateOnChanges } from '../src/cache/cache-invalidation.ts';
-import { CachedMembership } from '../src/cache/cached-membership.ts';
-import { MatrixHttpMembership } from '../src/http/joined-members-http.ts';
-import { InMemoryMembership } from '../src/in-memory-membership.ts';
+import {
+  CachedMembership,
+  InMemoryMembership,
+  invalidateOnChanges,
+  MatrixHttpMembership,
+} from '../src/index.ts';
 import { describeMembershipContract } from './contract/membership-contract.ts';
 import { FakeMatrixServer } from './support/fake-matrix-server.ts';
 
@@ -25,21 +27,27 @@ function readTwice(cache: CachedMembership): CachedMembership {
   return cache;
 }
 
-describeMembershipContract('CachedMembership over InMemoryMembership', async ({ serverName }) => {
-  const memory = new InMemoryMembership({ serverName });
-  const cache = readTwice(new CachedMembership(memory, { ttlMs: Number.POSITIVE_INFINITY }));
-  const disconnect = invalidateOnChanges(cache, (listener) => memory.onChange(listener));
-  return {
-    source: cache,
-    setMembership: async (roomId, userId, membership) =>
-      memory.setMembership(roomId, userId, membership),
-    joinAll: async (roomId, userIds) => memory.joinAll(roomId, userIds),
-    changeProfile: async (roomId, userId) => memory.join(roomId, userId),
-    serverLeave: async (roomId) => memory.serverLeave(roomId),
-    markPartialState: async (roomId, partial) => memory.markPartialState(roomId, partial),
-    close: async () => disconnect(),
-  };
-});
+// The cache answers members and rooms only: room statuses are not cached (it has no
+// getRoomStatuses), which the suite reports as skipped cases.
+describeMembershipContract(
+  'CachedMembership over InMemoryMembership',
+  async ({ serverName }) => {
+    const memory = new InMemoryMembership({ serverName });
+    const cache = readTwice(new CachedMembership(memory, { ttlMs: Number.POSITIVE_INFINITY }));
+    const disconnect = invalidateOnChanges(cache, (listener) => memory.onChange(listener));
+    return {
+      source: cache,
+      setMembership: async (roomId, userId, membership) =>
+        memory.setMembership(roomId, userId, membership),
+      joinAll: async (roomId, userIds) => memory.joinAll(roomId, userIds),
+      changeProfile: async (roomId, userId) => memory.join(roomId, userId),
+      serverLeave: async (roomId) => memory.serverLeave(roomId),
+      markPartialState: async (roomId, partial) => memory.markPartialState(roomId, partial),
+      close: async () => disconnect(),
+    };
+  },
+  { capabilities: { roomStatus: false, partialState: true, leftVsUnknown: false } },
+);
 
 describeMembershipContract(
   'CachedMembership over MatrixHttpMembership (admin API)',
@@ -67,4 +75,5 @@ describeMembershipContract(
       },
     };
   },
+  { capabilities: { roomStatus: false, partialState: false, leftVsUnknown: false } },
 );

@@ -5,12 +5,9 @@
  */
 import type { MembershipSource } from '@presence-router/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { invalidateOnDelta } from '../src/cache/cache-invalidation.ts';
-import { CachedMembership } from '../src/cache/cached-membership.ts';
-import { DeltaStreamPoller } from '../src/delta-stream-poller.ts';
-import { InMemoryMembership } from '../src/in-memory-membership.ts';
-import { SynapseFixtureWriter } from '../src/synapse-fixture-writer.ts';
-import type { SynapseSqlMembership } from '../src/synapse-sql.ts';
+import { CachedMembership, InMemoryMembership } from '../src/index.ts';
+import { DeltaStreamPoller, invalidateOnDelta, type SynapseSqlMembership } from '../src/synapse.ts';
+import { SynapseFixtureWriter } from '../src/testing.ts';
 import { type SynapseTestDatabase, synapseBackends } from './support/synapse-backends.ts';
 
 const HS = 'hs.example';

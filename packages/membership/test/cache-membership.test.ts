@@ -1,16 +1,19 @@
-import type { MembershipSource } from '@presence-router/core';
+import type {
+  MembershipSource,
+  SettledLookup,
+  SettledMembershipSource,
+} from '@presence-router/core';
 import { PresenceRouter, silentLogger, userPresenceState } from '@presence-router/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { invalidateOnChanges } from '../src/cache/cache-invalidation.ts';
 import {
   CachedMembership,
   type CachedMembershipOptions,
   type CacheErrorEvent,
-} from '../src/cache/cached-membership.ts';
-import type { SettledLookup, SettledMembershipSource } from '../src/cache/settled-lookup.ts';
-import { MembershipError } from '../src/errors.ts';
-import { MatrixHttpMembership } from '../src/http/joined-members-http.ts';
-import { InMemoryMembership } from '../src/in-memory-membership.ts';
+  InMemoryMembership,
+  invalidateOnChanges,
+  MatrixHttpMembership,
+  MembershipError,
+} from '../src/index.ts';
 import { FakeMatrixServer } from './support/fake-matrix-server.ts';
 
 const HS = 'hs.test';
@@ -199,13 +202,13 @@ describe('CachedMembership hits, misses and identity', () => {
     expect(changed).toContain(DAVE);
   });
 
-  it('rejects invalid IDs with INVALID_ID before asking the source', async () => {
+  it('rejects invalid IDs with INVALID_ROOM_ID / INVALID_USER_ID before asking the source', async () => {
     const source = new CountingSource(memory);
     const cached = cache(source);
     const error = await rejection(cached.getJoinedMembers([A, 'nope']));
-    expect((error as MembershipError).code).toBe('INVALID_ID');
+    expect((error as MembershipError).code).toBe('INVALID_ROOM_ID');
     const userError = await rejection(cached.getRoomsForUsers(['alice']));
-    expect((userError as MembershipError).code).toBe('INVALID_ID');
+    expect((userError as MembershipError).code).toBe('INVALID_USER_ID');
     expect(source.roomCalls).toHaveLength(0);
   });
 });

@@ -1,7 +1,13 @@
 /** DeltaStreamPoller: membership changes written the way Synapse writes them are reported. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { MembershipDelta, SqlDriver, SynapseSqlMembership } from '../src/index.ts';
-import { DeltaStreamPoller, MembershipError, SynapseFixtureWriter } from '../src/index.ts';
+import { MembershipError } from '../src/index.ts';
+import {
+  DeltaStreamPoller,
+  type MembershipDelta,
+  type SqlDriver,
+  type SynapseSqlMembership,
+} from '../src/synapse.ts';
+import { SynapseFixtureWriter } from '../src/testing.ts';
 import type { SynapseTestDatabase } from './support/synapse-backends.ts';
 import { synapseBackends } from './support/synapse-backends.ts';
 

@@ -4,13 +4,13 @@
  * Tests assert outcomes and request counts, never elapsed time.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MembershipError } from '../src/errors.ts';
-import { ConcurrencyLimit } from '../src/http/concurrency-limit.ts';
 import {
+  InMemoryMembership,
   MatrixHttpMembership,
   type MatrixHttpMembershipOptions,
-} from '../src/http/joined-members-http.ts';
-import { InMemoryMembership } from '../src/in-memory-membership.ts';
+  MembershipError,
+} from '../src/index.ts';
+import { ConcurrencyLimit } from '../src/internal/http/concurrency-limit.ts';
 import { FakeMatrixServer } from './support/fake-matrix-server.ts';
 
 const HS = 'hs.test';

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MembershipError } from '../src/errors.ts';
 import {
+  InMemoryMembership,
   MatrixHttpMembership,
   type MatrixHttpMembershipOptions,
-} from '../src/http/joined-members-http.ts';
-import { InMemoryMembership } from '../src/in-memory-membership.ts';
+  MembershipError,
+} from '../src/index.ts';
 import { FakeMatrixServer } from './support/fake-matrix-server.ts';
 
 const HS = 'hs.test';
@@ -421,7 +421,7 @@ describe('MatrixHttpMembership failures', () => {
 
   it('rejects invalid room IDs before sending anything', async () => {
     const error = await rejection(adapter().getJoinedMembers([A, 'not-a-room']));
-    expect(error.code).toBe('INVALID_ID');
+    expect(error.code).toBe('INVALID_ROOM_ID');
     expect(server.requests).toHaveLength(0);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConcurrencyLimit } from '../src/http/concurrency-limit.ts';
-import { backoffDelay, rateLimitDelay, retryPolicy } from '../src/http/retry-policy.ts';
+import { ConcurrencyLimit } from '../src/internal/http/concurrency-limit.ts';
+import { backoffDelay, rateLimitDelay, retryPolicy } from '../src/internal/http/retry-policy.ts';
 
 describe('retry policy', () => {
   it('doubles the backoff from baseDelayMs, caps it, and keeps the jitter in the upper half', () => {

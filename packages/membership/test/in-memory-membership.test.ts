@@ -1,7 +1,11 @@
 import type { Logger } from '@presence-router/core';
 import { describe, expect, it } from 'vitest';
-import type { MembershipChange } from '../src/index.ts';
-import { InMemoryMembership, isRoomStatusSource, MembershipError } from '../src/index.ts';
+import {
+  InMemoryMembership,
+  isRoomStatusSource,
+  type MembershipChange,
+  MembershipError,
+} from '../src/index.ts';
 
 const HS = 'hs.example';
 const ROOM = '!room:hs.example';
@@ -225,27 +229,27 @@ describe('InMemoryMembership: identifiers', () => {
     expect((await membership.getJoinedMembers(['!abcDEF123'])).get('!abcDEF123')).toEqual([ALICE]);
   });
 
-  it('rejects invalid user and room IDs with INVALID_ID, in changes and in lookups', async () => {
+  it('rejects invalid user and room IDs with INVALID_USER_ID / INVALID_ROOM_ID, in changes and in lookups', async () => {
     const membership = source();
-    const invalid: Array<() => unknown> = [
-      () => membership.join('room', ALICE),
-      () => membership.join(ROOM, 'alice'),
-      () => membership.join(ROOM, '@alice'),
-      () => membership.membershipOf(ROOM, ''),
-      () => membership.getJoinedMembersSync(['nope']),
-      () => membership.getRoomsForUsersSync(['@x:bad host']),
+    const invalid: Array<[() => unknown, string]> = [
+      [() => membership.join('room', ALICE), 'INVALID_ROOM_ID'],
+      [() => membership.join(ROOM, 'alice'), 'INVALID_USER_ID'],
+      [() => membership.join(ROOM, '@alice'), 'INVALID_USER_ID'],
+      [() => membership.membershipOf(ROOM, ''), 'INVALID_USER_ID'],
+      [() => membership.getJoinedMembersSync(['nope']), 'INVALID_ROOM_ID'],
+      [() => membership.getRoomsForUsersSync(['@x:bad host']), 'INVALID_USER_ID'],
     ];
-    for (const call of invalid) {
+    for (const [call, code] of invalid) {
       try {
         call();
         expect.unreachable();
       } catch (error) {
         expect(error).toBeInstanceOf(MembershipError);
-        expect((error as MembershipError).code).toBe('INVALID_ID');
+        expect((error as MembershipError).code).toBe(code);
       }
     }
     await expect(membership.getJoinedMembers(['nope'])).rejects.toMatchObject({
-      code: 'INVALID_ID',
+      code: 'INVALID_ROOM_ID',
     });
     expect(membership.roomIds()).toEqual([]);
   });

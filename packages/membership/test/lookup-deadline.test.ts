@@ -1,7 +1,10 @@
 /** withLookupDeadline: any MembershipSource as a settled source whose calls settle in time. */
-import type { MembershipSource } from '@presence-router/core';
+import type {
+  MembershipSource,
+  SettledLookup,
+  SettledMembershipSource,
+} from '@presence-router/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { SettledLookup, SettledMembershipSource } from '../src/index.ts';
 import {
   CachedMembership,
   InMemoryMembership,

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { MembershipError } from '../src/index.ts';
-import { createSynapseSchema, SynapseFixtureWriter, SynapseSqlMembership } from '../src/index.ts';
+import { SynapseSqlMembership } from '../src/synapse.ts';
+import { createSynapseSchema, SynapseFixtureWriter } from '../src/testing.ts';
 import { createTestSchema, requirePostgres } from './support/postgres.ts';
 
 const url = await requirePostgres('the PostgreSQL adapter tests');

@@ -9,12 +9,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createSynapseSchema,
-  MembershipError,
-  SynapseFixtureWriter,
-  SynapseSqlMembership,
-} from '../src/index.ts';
+import { MembershipError } from '../src/index.ts';
+import { SynapseSqlMembership } from '../src/synapse.ts';
+import { createSynapseSchema, SynapseFixtureWriter } from '../src/testing.ts';
 import { createTestSchema, requirePostgres, type TestSchema } from './support/postgres.ts';
 import { writeSynapseSqliteFile } from './support/sqlite.ts';
 

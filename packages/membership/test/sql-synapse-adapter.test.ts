@@ -1,7 +1,8 @@
 /** SynapseSqlMembership and SynapseFixtureWriter on both dialects, beyond the contract. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SynapseSqlMembership } from '../src/index.ts';
-import { MembershipError, SynapseFixtureWriter } from '../src/index.ts';
+import { MembershipError } from '../src/index.ts';
+import type { SynapseSqlMembership } from '../src/synapse.ts';
+import { SynapseFixtureWriter } from '../src/testing.ts';
 import type { SynapseTestDatabase } from './support/synapse-backends.ts';
 import { synapseBackends } from './support/synapse-backends.ts';
 

@@ -11,15 +11,14 @@ import { join } from 'node:path';
 import type { LogData, Logger } from '@presence-router/core';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { MembershipDelta } from '../src/index.ts';
+import { CachedMembership, MembershipError } from '../src/index.ts';
 import {
-  CachedMembership,
   DeltaStreamPoller,
   invalidateOnDelta,
-  MembershipError,
-  SynapseFixtureWriter,
+  type MembershipDelta,
   SynapseSqlMembership,
-} from '../src/index.ts';
+} from '../src/synapse.ts';
+import { SynapseFixtureWriter } from '../src/testing.ts';
 import { writeSynapseSqliteFile } from './support/sqlite.ts';
 
 const HS = 'hs.example';

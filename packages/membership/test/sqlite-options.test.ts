@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MembershipError, SynapseFixtureWriter, SynapseSqlMembership } from '../src/index.ts';
+import { MembershipError } from '../src/index.ts';
+import { SynapseSqlMembership } from '../src/synapse.ts';
+import { SynapseFixtureWriter } from '../src/testing.ts';
 import type { TestSqliteFile } from './support/sqlite.ts';
 import { createTestSqliteFile } from './support/sqlite.ts';
 

@@ -6,7 +6,7 @@
  * - Entries expire after `ttlMs`; `invalidateRoom` / `invalidateUser` / `invalidate` /
  *   `clear` drop them earlier. Connect a change feed with `invalidateOnChanges` (e.g.
  *   `InMemoryMembership#onChange`) or `invalidateOnDelta` (the SQL adapter's
- *   `DeltaStreamPoller`), in `cache-invalidation.ts`.
+ *   `DeltaStreamPoller`, from `@presence-router/membership/synapse`).
  * - Concurrent misses of one key share a single load; the misses of one call are loaded in
  *   one batched source call. A load that was running when its key was invalidated answers
  *   its callers but is not stored.
@@ -24,7 +24,8 @@
  *
  * @example
  * ```ts
- * import { CachedMembership, DeltaStreamPoller, invalidateOnDelta } from '@presence-router/membership';
+ * import { CachedMembership } from '@presence-router/membership';
+ * import { DeltaStreamPoller, invalidateOnDelta } from '@presence-router/membership/synapse';
  *
  * const cache = new CachedMembership(sqlMembership, {
  *   maxEntries: 50_000,
@@ -39,20 +40,19 @@
  * ```
  * @module
  */
-import type { Logger, MembershipSource } from '@presence-router/core';
-import { consoleLogger } from '@presence-router/core';
-import { MembershipError } from '../errors.ts';
-import { checkRoomId, checkUserId } from '../room-status.ts';
-import { CacheEntries, type CacheEntry } from './cache-entries.ts';
 import {
-  answerOf,
-  asError,
+  consoleLogger,
   isSettledMembershipSource,
-  type PartialFailurePolicy,
-  partialFailurePolicy,
+  type Logger,
+  type MembershipSource,
   type SettledLookup,
   type SettledMembershipSource,
-} from './settled-lookup.ts';
+} from '@presence-router/core';
+import { MembershipError } from '../errors.ts';
+import { CacheEntries, type CacheEntry } from '../internal/cache/cache-entries.ts';
+import { checkRoomId, checkUserId } from '../internal/checked-ids.ts';
+import { answerOf, asError, partialFailurePolicy } from '../internal/settled-lookup.ts';
+import type { PartialFailurePolicy } from '../partial-failure-policy.ts';
 
 /** A lookup failure, as told to {@link CachedMembershipOptions.onError}. */
 export interface CacheErrorEvent {

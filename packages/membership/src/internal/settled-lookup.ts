@@ -1,37 +1,20 @@
 /**
- * Per-room (and per-user) failure reporting for batched membership lookups. Core's
- * `MembershipSource` answers a whole batch or fails it; a source that talks to a remote
- * server can fail for one room and succeed for the others. Such a source also implements
- * core's {@link SettledMembershipSource} (declared in core, re-exported here): its
- * `*Settled` methods answer every key that worked and list the others in `errors`. The cache uses this to serve stale entries for the failing
- * rooms only, and to keep routing the other rooms.
- *
- * The plain `MembershipSource` methods of these sources follow a {@link PartialFailurePolicy}:
- * `'reject'` (default) rejects the batch with one `MembershipError` listing every failed key
- * (its `cause` is an `AggregateError` of the per-key errors); `'omit'` leaves failed keys out
- * of the answer, as if not participating, after reporting each through `onError`.
+ * The helpers of sources that report failures per key (core's `SettledMembershipSource`):
+ * checking the `onPartialFailure` option, turning a settled answer into the answer of a plain
+ * `MembershipSource` call under that {@link PartialFailurePolicy}, and the one error of a
+ * batch in which some keys failed.
  *
  * @example
  * ```ts
- * if (isSettledMembershipSource(source)) {
- *   const { found, errors } = await source.getJoinedMembersSettled(['!a:hs', '!b:hs']);
- *   for (const [roomId, error] of errors) console.warn(roomId, error.code);
- * }
+ * const policy = partialFailurePolicy(options.onPartialFailure); // 'reject' by default
+ * const settled = await source.getJoinedMembersSettled(roomIds);
+ * return answerOf(settled, policy, 'room', roomIds.length); // rejects when a room failed
  * ```
  * @module
  */
-import {
-  isSettledMembershipSource,
-  type SettledLookup,
-  type SettledMembershipSource,
-} from '@presence-router/core';
+import type { SettledLookup } from '@presence-router/core';
 import { MembershipError } from '../errors.ts';
-
-export type { SettledLookup, SettledMembershipSource };
-export { isSettledMembershipSource };
-
-/** What to do with keys that failed when answering a plain `MembershipSource` call. */
-export type PartialFailurePolicy = 'reject' | 'omit';
+import type { PartialFailurePolicy } from '../partial-failure-policy.ts';
 
 /** Checks a {@link PartialFailurePolicy} option; throws `INVALID_OPTIONS`. */
 export function partialFailurePolicy(value: unknown): PartialFailurePolicy {

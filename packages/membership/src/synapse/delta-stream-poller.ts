@@ -24,7 +24,7 @@
  *
  * @example
  * ```ts
- * import { DeltaStreamPoller, SynapseSqlMembership } from '@presence-router/membership';
+ * import { DeltaStreamPoller, SynapseSqlMembership } from '@presence-router/membership/synapse';
  *
  * const membership = await SynapseSqlMembership.open({ sqlitePath: '/data/homeserver.db' });
  * const poller = new DeltaStreamPoller({
@@ -45,10 +45,10 @@
  */
 import type { Logger } from '@presence-router/core';
 import { consoleLogger, serverNameOf } from '@presence-router/core';
-import { MembershipError } from './errors.ts';
-import type { SqlDriver } from './sql/sql-driver.ts';
-import { toMembershipError } from './sql/sql-driver.ts';
-import { MAX_DELTA_STREAM_ID, MEMBER_DELTAS_AFTER } from './synapse-sql-queries.ts';
+import { MembershipError } from '../errors.ts';
+import { toMembershipError } from '../internal/sql/driver-errors.ts';
+import { MAX_DELTA_STREAM_ID, MEMBER_DELTAS_AFTER } from '../internal/sql/synapse-sql-queries.ts';
+import type { SqlDriver } from './sql-driver.ts';
 
 /** What one poll found. */
 export interface MembershipDelta {

@@ -3,6 +3,11 @@
  * directly, SQLite (`better-sqlite3`, a file path) or PostgreSQL (`pg`, a connection string
  * or pool). The same queries on both; read-only, never writes.
  *
+ * Both drivers are optional peer dependencies, imported on the first query and only by the
+ * backend that needs it: `better-sqlite3` for `sqlitePath`, `pg` for `postgresUrl` (a
+ * database or pool you hand in needs nothing more). A missing one fails that query, so
+ * `open()`, with `MembershipError('DEPENDENCY_MISSING')` naming the package to install.
+ *
  * - Joined members: `current_state_events` rows of type `m.room.member` with
  *   `membership = 'join'` (rejected member events have `membership` NULL and never count).
  * - Participation: a room is answered only while a local user is joined, read from
@@ -19,11 +24,11 @@
  * Faults: every query is bounded by `queryTimeoutMs` (default 5 s; `TIMEOUT`). A SQLite file
  * replaced, truncated or deleted under the adapter is noticed by `driver.checkFile()`, which
  * the `DeltaStreamPoller` calls on every poll: the file is reopened, and while none is
- * readable lookups fail with `DATABASE_UNAVAILABLE` (see `sql/sqlite-driver.ts`).
+ * readable lookups fail with `DATABASE_UNAVAILABLE`.
  *
  * @example
  * ```ts
- * import { SynapseSqlMembership } from '@presence-router/membership';
+ * import { SynapseSqlMembership } from '@presence-router/membership/synapse';
  *
  * const membership = await SynapseSqlMembership.open({ sqlitePath: '/data/homeserver.db' });
  * // or: await SynapseSqlMembership.open({ postgresUrl: 'postgresql://synapse_ro@127.0.0.1/synapse' });
@@ -35,14 +40,14 @@
 import type { MembershipSource } from '@presence-router/core';
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
-import { MembershipError } from './errors.ts';
-import type { RoomStatus, RoomStatusSource } from './room-status.ts';
-import { checkRoomId, checkUserId } from './room-status.ts';
-import { openPostgresDriver } from './sql/postgres-driver.ts';
-import type { SqlDriver } from './sql/sql-driver.ts';
-import { openSqliteDriver } from './sql/sqlite-driver.ts';
-import * as queries from './synapse-sql-queries.ts';
-import { SYNAPSE_TABLES_READ } from './synapse-sql-queries.ts';
+import { MembershipError } from '../errors.ts';
+import { checkRoomId, checkUserId } from '../internal/checked-ids.ts';
+import { openPostgresDriver } from '../internal/sql/postgres-driver.ts';
+import { openSqliteDriver } from '../internal/sql/sqlite-driver.ts';
+import * as queries from '../internal/sql/synapse-sql-queries.ts';
+import { SYNAPSE_TABLES_READ } from '../internal/sql/synapse-sql-queries.ts';
+import type { RoomStatus, RoomStatusSource } from '../room-status.ts';
+import type { SqlDriver } from './sql-driver.ts';
 
 /** Where the Synapse database is. Give exactly one of the four. */
 export interface SynapseSqlOptions {
@@ -121,14 +126,19 @@ export class SynapseSqlMembership implements MembershipSource, RoomStatusSource 
   readonly driver: SqlDriver;
 
   /**
-   * Connects without checking the schema; prefer {@link SynapseSqlMembership.open}.
-   * Throws `MembershipError('INVALID_OPTIONS')` on bad options.
+   * Checks the options (throws `MembershipError('INVALID_OPTIONS')`) without connecting:
+   * the first query connects, importing `better-sqlite3` or `pg` when the options need it
+   * (`DEPENDENCY_MISSING` when it is not installed). Prefer {@link SynapseSqlMembership.open},
+   * which also checks the schema.
    */
   constructor(options: SynapseSqlOptions) {
     this.driver = openDriver(options);
   }
 
-  /** Connects and checks the schema (see {@link verifySchema}). */
+  /**
+   * Connects and checks the schema (see {@link verifySchema}); rejects with
+   * `INVALID_OPTIONS`, `DEPENDENCY_MISSING`, `DATABASE_ERROR` or `SCHEMA_MISMATCH`.
+   */
   static async open(options: SynapseSqlOptions): Promise<SynapseSqlMembership> {
     const membership = new SynapseSqlMembership(options);
     try {

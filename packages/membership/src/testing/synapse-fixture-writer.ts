@@ -6,13 +6,16 @@
  * Each change, as `sql/README.md` describes Synapse's own writes: a row in `events` and one in
  * `room_memberships`; the old `current_state_events` row of `(room, 'm.room.member', user)`
  * deleted and the new one inserted; the same in `local_current_membership` for local users;
- * a row appended to `current_state_delta_stream`. When the server leaves a room entirely, all
- * of the room's current state is deleted (the `rooms` row stays).
+ * a row appended to `current_state_delta_stream` (the rows of each table are built in
+ * `internal/fixture/member-event-rows.ts`). When the server leaves a room entirely, all of
+ * the room's current state is deleted (the `rooms` row stays).
+ *
+ * It needs no driver of its own: hand it a `better-sqlite3` database or a `pg` pool or client.
  *
  * @example
  * ```ts
  * import Database from 'better-sqlite3';
- * import { createSynapseSchema, SynapseFixtureWriter } from '@presence-router/membership';
+ * import { createSynapseSchema, SynapseFixtureWriter } from '@presence-router/membership/testing';
  *
  * const db = new Database('/tmp/demo-homeserver.db');
  * await createSynapseSchema(db);
@@ -24,32 +27,37 @@
  */
 import { readFile } from 'node:fs/promises';
 import { assertServerName, serverNameOf } from '@presence-router/core';
-import { MembershipError } from './errors.ts';
-import type { Membership } from './room-status.ts';
-import { checkRoomId, checkUserId, isMembership } from './room-status.ts';
+import type Database from 'better-sqlite3';
+import type pg from 'pg';
+import { MembershipError } from '../errors.ts';
+import { checkRoomId, checkUserId } from '../internal/checked-ids.ts';
+import {
+  CURRENT_STATE_COLUMNS,
+  currentStateRow,
+  DELTA_STREAM_COLUMNS,
+  deltaStreamRow,
+  EVENTS_COLUMNS,
+  eventsRow,
+  LOCAL_MEMBERSHIP_COLUMNS,
+  localMembershipRow,
+  MEMBER,
+  type MemberEvent,
+  ROOM_MEMBERSHIPS_COLUMNS,
+  roomMembershipsRow,
+} from '../internal/fixture/member-event-rows.ts';
 import type {
-  FixtureColumnType,
   FixtureConnection,
-  FixtureDatabase,
   FixtureValue,
-} from './synapse-fixture-connection.ts';
-import { fixtureConnection } from './synapse-fixture-connection.ts';
+} from '../internal/fixture/synapse-fixture-connection.ts';
+import { fixtureConnection } from '../internal/fixture/synapse-fixture-connection.ts';
+import { isMembership } from '../internal/membership-values.ts';
+import type { Membership } from '../room-status.ts';
 
-export type { FixtureDatabase } from './synapse-fixture-connection.ts';
-
-/** Columns of `current_state_delta_stream`, as the fixture writer fills them. */
-const DELTA_STREAM_COLUMNS: readonly (readonly [string, FixtureColumnType])[] = [
-  ['stream_id', 'bigint'],
-  ['room_id', 'text'],
-  ['type', 'text'],
-  ['state_key', 'text'],
-  ['event_id', 'text'],
-  ['prev_event_id', 'text'],
-  ['instance_name', 'text'],
-];
+/** A database the fixture tools write to: `better-sqlite3`, or a `pg` pool or client. */
+export type FixtureDatabase = Database.Database | pg.Pool | pg.PoolClient | pg.Client;
 
 /** Where the schema copies live: `packages/membership/sql/`, beside `src/` and `dist/`. */
-const SCHEMA_DIRECTORY = new URL('../sql/', import.meta.url);
+const SCHEMA_DIRECTORY = new URL('../../sql/', import.meta.url);
 
 /**
  * Creates Synapse's membership tables (the copies in `sql/sqlite.sql` / `sql/postgres.sql`)
@@ -106,8 +114,6 @@ interface MemberChange {
   readonly membership: Membership | null;
   readonly options: MemberEventOptions;
 }
-
-const MEMBER = 'm.room.member';
 
 /** Writes Synapse-shaped membership data; see the module documentation. Test/demo use only. */
 export class SynapseFixtureWriter {
@@ -302,146 +308,58 @@ export class SynapseFixtureWriter {
     changes: readonly MemberChange[],
   ): Promise<void> {
     if (changes.length === 0) return;
-    const firstCreator = changes[0]?.userId ?? null;
-    await this.#ensureRoom(tx, roomId, firstCreator, undefined);
-    const base = (await this.#maxStreamId(tx)) + 1;
-    const userIds = changes.map((change) => change.userId);
-    const previous = await this.#currentMemberEvents(tx, roomId, [...new Set(userIds)]);
-    const now = this.#now();
-    const events: FixtureValue[][] = [];
-    const memberships: FixtureValue[][] = [];
-    const current = new Map<string, FixtureValue[]>();
-    const local = new Map<string, FixtureValue[]>();
-    const deltas: FixtureValue[][] = [];
-    changes.forEach((change, index) => {
-      const stream = base + index;
-      const eventId = `$fixture${stream}_${(++this.#eventCounter).toString(36)}`;
-      const sender = change.options.sender ?? change.userId;
-      const displayName = change.options.displayName ?? null;
-      const avatarUrl = change.options.avatarUrl ?? null;
-      const content: Record<string, unknown> = { membership: change.membership ?? 'join' };
-      if (displayName !== null) content.displayname = displayName;
-      if (avatarUrl !== null) content.avatar_url = avatarUrl;
-      events.push([
-        stream,
-        stream,
-        eventId,
-        MEMBER,
-        roomId,
-        JSON.stringify(content),
-        true,
-        false,
-        stream,
-        now,
-        now,
-        sender,
-        false,
-        this.#instanceName,
-        change.userId,
-        change.membership === null ? 'auth_error' : null,
-      ]);
-      memberships.push([
-        eventId,
-        change.userId,
-        sender,
-        roomId,
-        change.membership ?? 'join',
-        0,
-        displayName,
-        avatarUrl,
-        stream,
-        false,
-      ]);
-      current.set(change.userId, [
-        eventId,
-        roomId,
-        MEMBER,
-        change.userId,
-        change.membership,
-        stream,
-      ]);
-      if (change.membership !== null && serverNameOf(change.userId) === this.serverName) {
-        local.set(change.userId, [roomId, change.userId, eventId, change.membership, stream]);
-      }
-      deltas.push([
-        stream,
-        roomId,
-        MEMBER,
-        change.userId,
-        eventId,
-        previous.get(change.userId) ?? null,
-        this.#instanceName,
-      ]);
-      previous.set(change.userId, eventId);
-    });
-    await tx.insert(
-      'events',
-      [
-        ['stream_ordering', 'bigint'],
-        ['topological_ordering', 'bigint'],
-        ['event_id', 'text'],
-        ['type', 'text'],
-        ['room_id', 'text'],
-        ['content', 'text'],
-        ['processed', 'bool'],
-        ['outlier', 'bool'],
-        ['depth', 'bigint'],
-        ['origin_server_ts', 'bigint'],
-        ['received_ts', 'bigint'],
-        ['sender', 'text'],
-        ['contains_url', 'bool'],
-        ['instance_name', 'text'],
-        ['state_key', 'text'],
-        ['rejection_reason', 'text'],
-      ],
-      events,
-    );
-    await tx.insert(
-      'room_memberships',
-      [
-        ['event_id', 'text'],
-        ['user_id', 'text'],
-        ['sender', 'text'],
-        ['room_id', 'text'],
-        ['membership', 'text'],
-        ['forgotten', 'int'],
-        ['display_name', 'text'],
-        ['avatar_url', 'text'],
-        ['event_stream_ordering', 'bigint'],
-        ['participant', 'bool'],
-      ],
-      memberships,
-    );
+    await this.#ensureRoom(tx, roomId, changes[0]?.userId ?? null, undefined);
+    const events = await this.#memberEvents(tx, roomId, changes);
+    await tx.insert('events', EVENTS_COLUMNS, events.map(eventsRow));
+    await tx.insert('room_memberships', ROOM_MEMBERSHIPS_COLUMNS, events.map(roomMembershipsRow));
+    // Current state: each user's last event replaces the one before.
+    const current = new Map(events.map((event) => [event.userId, currentStateRow(event)]));
     await this.#deleteMembers(tx, 'current_state_events', 'state_key', roomId, [...current.keys()]);
-    await tx.insert(
-      'current_state_events',
-      [
-        ['event_id', 'text'],
-        ['room_id', 'text'],
-        ['type', 'text'],
-        ['state_key', 'text'],
-        ['membership', 'text'],
-        ['event_stream_ordering', 'bigint'],
-      ],
-      [...current.values()],
-    );
+    await tx.insert('current_state_events', CURRENT_STATE_COLUMNS, [...current.values()]);
+    const local = new Map<string, FixtureValue[]>();
+    const isLocal = (userId: string) => serverNameOf(userId) === this.serverName;
+    for (const event of events) {
+      const row = localMembershipRow(event, isLocal);
+      if (row !== undefined) local.set(event.userId, row);
+    }
     if (local.size > 0) {
       await this.#deleteMembers(tx, 'local_current_membership', 'user_id', roomId, [
         ...local.keys(),
       ]);
-      await tx.insert(
-        'local_current_membership',
-        [
-          ['room_id', 'text'],
-          ['user_id', 'text'],
-          ['event_id', 'text'],
-          ['membership', 'text'],
-          ['event_stream_ordering', 'bigint'],
-        ],
-        [...local.values()],
-      );
+      await tx.insert('local_current_membership', LOCAL_MEMBERSHIP_COLUMNS, [...local.values()]);
     }
-    await tx.insert('current_state_delta_stream', DELTA_STREAM_COLUMNS, deltas);
+    await tx.insert('current_state_delta_stream', DELTA_STREAM_COLUMNS, events.map(deltaStreamRow));
+  }
+
+  /** The events of `changes`, numbered after the highest stream ID, each replacing the last. */
+  async #memberEvents(
+    tx: FixtureConnection,
+    roomId: string,
+    changes: readonly MemberChange[],
+  ): Promise<MemberEvent[]> {
+    const base = (await this.#maxStreamId(tx)) + 1;
+    const userIds = [...new Set(changes.map((change) => change.userId))];
+    const previous = await this.#currentMemberEvents(tx, roomId, userIds);
+    const timestamp = this.#now();
+    return changes.map((change, index) => {
+      const stream = base + index;
+      const eventId = `$fixture${stream}_${(++this.#eventCounter).toString(36)}`;
+      const event: MemberEvent = {
+        stream,
+        eventId,
+        roomId,
+        userId: change.userId,
+        membership: change.membership,
+        sender: change.options.sender ?? change.userId,
+        displayName: change.options.displayName ?? null,
+        avatarUrl: change.options.avatarUrl ?? null,
+        timestamp,
+        instanceName: this.#instanceName,
+        previousEventId: previous.get(change.userId) ?? null,
+      };
+      previous.set(change.userId, eventId);
+      return event;
+    });
   }
 
   /** Event IDs of the current member state of `userIds` in the room. */

@@ -2,7 +2,7 @@
  * Contract drivers for `SynapseSqlMembership`: membership is changed by writing rows the way
  * Synapse does (`SynapseFixtureWriter`), and read back through the adapter.
  */
-import type { SynapseFixtureWriter } from '../../src/index.ts';
+import type { SynapseFixtureWriter } from '../../src/testing.ts';
 import type { MembershipContractDriver } from './membership-contract.ts';
 
 /** The driver operations, over a fixture writer. */

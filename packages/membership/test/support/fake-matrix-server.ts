@@ -15,7 +15,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { InMemoryMembership } from '../../src/in-memory-membership.ts';
+import type { InMemoryMembership } from '../../src/index.ts';
 
 /** What the server does instead of answering normally. */
 export type Fault =

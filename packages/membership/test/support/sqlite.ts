@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { createSynapseSchema, SynapseFixtureWriter } from '../../src/synapse-fixture-writer.ts';
+import { createSynapseSchema, SynapseFixtureWriter } from '../../src/testing.ts';
 
 /** A writable database (for the fixture writer) at `path`; the adapter opens `path` read-only. */
 export interface TestSqliteFile {

@@ -2,8 +2,9 @@
  * Test support: the two Synapse database backends behind one interface, so SQL tests run the
  * same cases on SQLite and PostgreSQL. PostgreSQL is probed once; see `postgres.ts`.
  */
-import type { FixtureDatabase } from '../../src/index.ts';
-import { createSynapseSchema, SynapseSqlMembership } from '../../src/index.ts';
+
+import { SynapseSqlMembership } from '../../src/synapse.ts';
+import { createSynapseSchema, type FixtureDatabase } from '../../src/testing.ts';
 import { createTestSchema, requirePostgres } from './postgres.ts';
 import { createTestSqliteFile } from './sqlite.ts';
 

@@ -8,7 +8,7 @@
  * ```
  * @module
  */
-import { MembershipError } from '../errors.ts';
+import { MembershipError } from '../../errors.ts';
 
 /** Runs at most `max` tasks at a time, first come first served. */
 export class ConcurrencyLimit {

@@ -16,47 +16,32 @@
  * ```
  * @module
  */
-import { MembershipError, type MembershipErrorCode } from '../errors.ts';
+import { MembershipError, type MembershipErrorCode } from '../../errors.ts';
+import type { MatrixHttpMembershipOptions } from '../../http/matrix-http-options.ts';
 import { ConcurrencyLimit } from './concurrency-limit.ts';
 import { LookupDeadlineClock } from './lookup-deadline-clock.ts';
 import { readBodyWithLimit } from './response-body.ts';
-import {
-  backoffDelay,
-  type RetryOptions,
-  type RetryPolicy,
-  rateLimitDelay,
-  retryPolicy,
-} from './retry-policy.ts';
+import { backoffDelay, type RetryPolicy, rateLimitDelay, retryPolicy } from './retry-policy.ts';
 
-/** Options of {@link MatrixHttpClient}. */
-export interface MatrixHttpClientOptions {
-  /** The homeserver's client-server base URL, e.g. `https://matrix.example.org`. */
-  readonly baseUrl: string | URL;
+/**
+ * Options of {@link MatrixHttpClient}: the connection settings of `MatrixHttpMembership`
+ * (documented there), the token and the query parameters of every request.
+ */
+export interface MatrixHttpClientOptions
+  extends Pick<
+    MatrixHttpMembershipOptions,
+    | 'baseUrl'
+    | 'concurrency'
+    | 'timeoutMs'
+    | 'lookupTimeoutMs'
+    | 'maxResponseBytes'
+    | 'retry'
+    | 'fetch'
+  > {
   /** Sent as `Authorization: Bearer <token>`. */
   readonly accessToken: string;
   /** Query parameters added to every request (e.g. an application service's `user_id`). */
   readonly query?: Readonly<Record<string, string>>;
-  /** Requests in flight at most. Default 8. */
-  readonly concurrency?: number;
-  /**
-   * Timeout of one attempt, from sending to the last body byte. Default 30 s; never longer
-   * than what is left of {@link lookupTimeoutMs}.
-   */
-  readonly timeoutMs?: number;
-  /**
-   * Total time of one request (one room's or one user's lookup) with all its attempts,
-   * backoff waits, 429 waits and waits for a free slot between attempts; past it the request
-   * fails with `TIMEOUT`. The clock starts with the first attempt: the wait for a first slot
-   * (see {@link concurrency}) does not count, so that a big batch does not fail its own tail.
-   * A positive integer, or `Infinity` for no deadline. Default 5000 ms.
-   */
-  readonly lookupTimeoutMs?: number;
-  /** Bodies longer than this are not read further: `MALFORMED_RESPONSE`. Default 64 MiB. */
-  readonly maxResponseBytes?: number;
-  /** Retry settings; see {@link RetryOptions}. */
-  readonly retry?: RetryOptions;
-  /** The `fetch` to use. Default: the global one. */
-  readonly fetch?: typeof fetch;
 }
 
 /** What a request is about: used in error messages and attached to errors. */
@@ -100,7 +85,7 @@ type AttemptOutcome =
 
 type RetryOutcome = Extract<AttemptOutcome, { kind: 'retry' }>;
 
-/** Default of {@link MatrixHttpClientOptions.lookupTimeoutMs}. */
+/** Default of `lookupTimeoutMs`. */
 export const DEFAULT_LOOKUP_TIMEOUT_MS = 5_000;
 
 /** The longest delay `setTimeout` takes (about 24.8 days). */

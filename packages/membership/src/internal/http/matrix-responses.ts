@@ -13,7 +13,7 @@
  * @module
  */
 import { roomIdProblem, userIdProblem } from '@presence-router/core';
-import { MembershipError } from '../errors.ts';
+import { MembershipError } from '../../errors.ts';
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -11,21 +11,8 @@
  * ```
  * @module
  */
-import { MembershipError } from '../errors.ts';
-
-/** How requests are retried. Every field has a default; see {@link retryPolicy}. */
-export interface RetryOptions {
-  /** Attempts in total, the first included (>= 1). Default 4. */
-  readonly maxAttempts?: number;
-  /** Backoff before the second attempt, doubled each time after. Default 250 ms. */
-  readonly baseDelayMs?: number;
-  /** The longest backoff between two attempts. Default 10 s. */
-  readonly maxDelayMs?: number;
-  /** The longest wait a 429 answer may impose (`Retry-After` / `retry_after_ms`). Default 30 s. */
-  readonly maxRetryAfterMs?: number;
-  /** A number in [0, 1) for the jitter. Default `Math.random`. */
-  readonly random?: () => number;
-}
+import { MembershipError } from '../../errors.ts';
+import type { RetryOptions } from '../../http/matrix-http-options.ts';
 
 /** A complete, validated {@link RetryOptions}. */
 export interface RetryPolicy {

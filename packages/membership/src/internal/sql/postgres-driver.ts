@@ -8,17 +8,23 @@
  * creates, also the server-side `statement_timeout` (the server stops the work) and the
  * pool's `connectionTimeoutMillis` (waiting for a connection).
  *
+ * A pool the caller hands in needs nothing more. For a connection string, `pg` (an optional
+ * peer dependency) is imported when the first query runs, and the pool created then; without
+ * `pg` installed, that query fails with `DEPENDENCY_MISSING`.
+ *
  * @example
  * ```ts
  * const driver = openPostgresDriver({ connectionString: 'postgresql://synapse_ro@127.0.0.1/synapse' });
  * ```
  * @module
  */
-import pg from 'pg';
-import { MembershipError } from '../errors.ts';
+import type pg from 'pg';
+import { MembershipError } from '../../errors.ts';
+import type { SqlDriver, SqlParam } from '../../synapse/sql-driver.ts';
+import { toMembershipError } from './driver-errors.ts';
+import { loadPg, type PgModule } from './optional-dependencies.ts';
 import { queryTimeout, timeoutError } from './query-timeout.ts';
-import type { SqlDriver, SqlParam } from './sql-driver.ts';
-import { IN_LIST, toMembershipError } from './sql-driver.ts';
+import { IN_LIST } from './synapse-sql-queries.ts';
 
 /** Options of {@link openPostgresDriver}. */
 export interface PostgresDriverOptions {
@@ -41,16 +47,25 @@ function numberPlaceholders(sql: string): string {
   return sql.replace(/\?/g, () => `$${++n}`);
 }
 
+/** Creates the pool a driver owns, once `pg` is loaded. */
+type PoolFactory = () => Promise<pg.Pool>;
+
 class PostgresDriver implements SqlDriver {
   readonly dialect = 'postgres' as const;
-  readonly #pool: pg.Pool;
   readonly #owned: boolean;
   readonly #timeoutMs: number;
+  /** The pool: the caller's, or the owned one once created. */
+  #pool: pg.Pool | undefined;
+  /** Creates the owned pool; `undefined` for the caller's pool. */
+  readonly #createPool: PoolFactory | undefined;
+  /** The owned pool being created (the first queries wait for it). */
+  #creating: Promise<pg.Pool> | undefined;
   #closed = false;
 
-  constructor(pool: pg.Pool, owned: boolean, timeoutMs: number) {
-    this.#pool = pool;
-    this.#owned = owned;
+  constructor(pool: pg.Pool | PoolFactory, timeoutMs: number) {
+    this.#owned = typeof pool === 'function';
+    if (typeof pool === 'function') this.#createPool = pool;
+    else this.#pool = pool;
     this.#timeoutMs = timeoutMs;
   }
 
@@ -67,16 +82,37 @@ class PostgresDriver implements SqlDriver {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#owned) await this.#pool.end();
+    if (!this.#owned) return;
+    const pool = this.#pool ?? (await this.#creating?.catch(() => undefined));
+    await pool?.end();
+  }
+
+  /** The pool, creating the owned one on first use. */
+  #poolNow(): Promise<pg.Pool> {
+    if (this.#pool !== undefined) return Promise.resolve(this.#pool);
+    const create = this.#createPool as PoolFactory;
+    this.#creating ??= create().then(
+      (pool) => {
+        this.#pool = pool;
+        this.#creating = undefined;
+        return pool;
+      },
+      (error: unknown) => {
+        this.#creating = undefined; // the next query tries again
+        throw error;
+      },
+    );
+    return this.#creating;
   }
 
   async #query<Row>(text: string, values: unknown[]): Promise<Row[]> {
-    if (this.#closed)
-      throw new MembershipError('CLOSED', 'The PostgreSQL membership source is closed');
+    if (this.#closed) throw this.#closedError();
+    const pool = await this.#poolNow();
+    if (this.#closed) throw this.#closedError();
     const config: pg.QueryConfig & { query_timeout?: number } = { text, values };
     if (Number.isFinite(this.#timeoutMs)) config.query_timeout = this.#timeoutMs;
     try {
-      const result = await this.#pool.query(config);
+      const result = await pool.query(config);
       return result.rows as Row[];
     } catch (error) {
       const action = 'A PostgreSQL membership query failed';
@@ -86,12 +122,22 @@ class PostgresDriver implements SqlDriver {
       );
     }
   }
+
+  #closedError(): MembershipError {
+    return new MembershipError('CLOSED', 'The PostgreSQL membership source is closed');
+  }
 }
 
-/** Opens a PostgreSQL {@link SqlDriver}. Throws `MembershipError('INVALID_OPTIONS')` on bad options. */
-export function openPostgresDriver(options: PostgresDriverOptions): SqlDriver {
+/**
+ * Opens a PostgreSQL {@link SqlDriver}. Throws `MembershipError('INVALID_OPTIONS')` on bad
+ * options; `loadDriver` imports `pg` (for a connection string only).
+ */
+export function openPostgresDriver(
+  options: PostgresDriverOptions,
+  loadDriver: () => Promise<PgModule> = loadPg,
+): SqlDriver {
   const timeoutMs = queryTimeout(options.queryTimeoutMs);
-  if (options.pool !== undefined) return new PostgresDriver(options.pool, false, timeoutMs);
+  if (options.pool !== undefined) return new PostgresDriver(options.pool, timeoutMs);
   const url = options.connectionString;
   if (typeof url !== 'string' || !/^postgres(ql)?:\/\//.test(url)) {
     throw new MembershipError(
@@ -109,8 +155,11 @@ export function openPostgresDriver(options: PostgresDriverOptions): SqlDriver {
   const limits = Number.isFinite(timeoutMs)
     ? { statement_timeout: timeoutMs, query_timeout: timeoutMs, connectionTimeoutMillis: timeoutMs }
     : {};
-  const pool = new pg.Pool({ connectionString: url, max, ...limits });
-  // An idle client's error (server restart) must not crash the process; the next query reports it.
-  pool.on('error', () => {});
-  return new PostgresDriver(pool, true, timeoutMs);
+  return new PostgresDriver(async () => {
+    const { Pool } = await loadDriver();
+    const pool = new Pool({ connectionString: url, max, ...limits });
+    // An idle client's error (server restart) must not crash the process; the next query reports it.
+    pool.on('error', () => {});
+    return pool;
+  }, timeoutMs);
 }

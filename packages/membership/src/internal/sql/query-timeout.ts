@@ -15,8 +15,8 @@
  * ```
  * @module
  */
-import { MembershipError } from '../errors.ts';
-import type { SqlDialect } from './sql-driver.ts';
+import { MembershipError } from '../../errors.ts';
+import type { SqlDialect } from '../../synapse/sql-driver.ts';
 
 /** Default of `queryTimeoutMs`. */
 export const DEFAULT_QUERY_TIMEOUT_MS = 5_000;

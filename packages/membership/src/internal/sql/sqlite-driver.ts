@@ -11,6 +11,10 @@
  * (missing, empty, not a database), queries fail with `MembershipError('DATABASE_UNAVAILABLE')`;
  * each later check tries again once the file is back or has changed.
  *
+ * `better-sqlite3` (an optional peer dependency, a native module) is imported when the first
+ * query runs, and the file opened then; without it installed, that query fails with
+ * `DEPENDENCY_MISSING`. A database handed in is used as it is.
+ *
  * @example
  * ```ts
  * const driver = openSqliteDriver({ path: '/var/lib/synapse/homeserver.db' });
@@ -19,17 +23,19 @@
  * @module
  */
 import { existsSync } from 'node:fs';
-import Database from 'better-sqlite3';
-import { MembershipError } from '../errors.ts';
+import type Database from 'better-sqlite3';
+import { MembershipError } from '../../errors.ts';
+import type { DatabaseFileChange, SqlDriver, SqlParam } from '../../synapse/sql-driver.ts';
+import { toMembershipError } from './driver-errors.ts';
+import { loadBetterSqlite3, type SqliteDatabaseClass } from './optional-dependencies.ts';
 import { MAX_QUERY_TIMEOUT_MS, queryTimeout, timeoutError } from './query-timeout.ts';
-import type { DatabaseFileChange, SqlDriver, SqlParam } from './sql-driver.ts';
-import { IN_LIST, toMembershipError } from './sql-driver.ts';
 import {
   type FileChangeKind,
   type FileIdentity,
   fileChangeKind,
   statDatabaseFile,
 } from './sqlite-file-identity.ts';
+import { IN_LIST } from './synapse-sql-queries.ts';
 
 /** The largest chunk allowed: SQLite's default variable limit since 3.32. */
 export const SQLITE_MAX_CHUNK = 32766;
@@ -51,10 +57,12 @@ export interface SqliteDriverOptions {
   readonly queryTimeoutMs?: number;
 }
 
-/** Where an owned database comes from, to open it again. */
+/** Where an owned database comes from, to open it (again). */
 interface DatabaseFile {
   readonly path: string;
   readonly timeoutMs: number;
+  /** Imports `better-sqlite3`. */
+  readonly load: () => Promise<SqliteDatabaseClass>;
 }
 
 const QUERY_FAILED = 'A SQLite membership query failed';
@@ -63,13 +71,18 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Opens `file` read-only and checks that it holds a schema; throws what went wrong. */
-function openReadOnly(file: DatabaseFile): Database.Database {
-  const db = new Database(file.path, {
+/** Opens `file` read-only (as on the first query: no check of its contents). */
+function openFile(Sqlite: SqliteDatabaseClass, file: DatabaseFile): Database.Database {
+  return new Sqlite(file.path, {
     readonly: true,
     fileMustExist: true,
     timeout: Math.min(file.timeoutMs, MAX_QUERY_TIMEOUT_MS),
   });
+}
+
+/** Opens `file` read-only and checks that it holds a schema; throws what went wrong. */
+function openReadOnly(Sqlite: SqliteDatabaseClass, file: DatabaseFile): Database.Database {
+  const db = openFile(Sqlite, file);
   try {
     const { n } = db.prepare('SELECT COUNT(*) AS n FROM sqlite_master').get() as { n: number };
     if (n === 0) throw new Error('the file holds no tables (empty or truncated)');
@@ -104,27 +117,33 @@ function whatHappened(
 
 class SqliteDriver implements SqlDriver {
   readonly dialect = 'sqlite' as const;
-  /** Set when the driver opened the database from a path (and owns it). */
+  /** Set when the driver opens the database from a path (and owns it). */
   readonly #file: DatabaseFile | undefined;
   readonly #chunkSize: number;
   readonly #statements = new Map<string, Database.Statement>();
-  /** The open handle; `undefined` while the file is unavailable. */
+  /** The open handle; `undefined` before the first query and while the file is unavailable. */
   #db: Database.Database | undefined;
+  /** `better-sqlite3`, once the first open loaded it (reopening needs it synchronously). */
+  #Sqlite: SqliteDatabaseClass | undefined;
+  /** The first open in progress (the first queries wait for it). */
+  #opening: Promise<void> | undefined;
   /** The path's last `stat`. */
   #identity: FileIdentity | undefined;
   /** Why the database cannot be read now. */
   #unavailable: MembershipError | undefined;
   #closed = false;
 
-  constructor(db: Database.Database, chunkSize: number, file?: DatabaseFile) {
-    this.#db = db;
+  constructor(
+    source: { readonly database: Database.Database } | { readonly file: DatabaseFile },
+    chunkSize: number,
+  ) {
     this.#chunkSize = chunkSize;
-    this.#file = file;
-    if (file !== undefined) this.#identity = statDatabaseFile(file.path).identity;
+    if ('file' in source) this.#file = source.file;
+    else this.#db = source.database;
   }
 
   async select<Row>(sql: string, params: readonly SqlParam[] = []): Promise<Row[]> {
-    const statement = this.#statement(sql);
+    const statement = this.#statement(await this.#handle(), sql);
     try {
       return statement.all(...params) as Row[];
     } catch (error) {
@@ -134,11 +153,13 @@ class SqliteDriver implements SqlDriver {
 
   async selectByList<Row>(sql: string, list: readonly string[]): Promise<Row[]> {
     const values = [...new Set(list)];
+    if (values.length === 0) return [];
+    const db = await this.#handle();
     const rows: Row[] = [];
     for (let start = 0; start < values.length; start += this.#chunkSize) {
       const chunk = values.slice(start, start + this.#chunkSize);
       const placeholders = `IN (${new Array(chunk.length).fill('?').join(', ')})`;
-      const statement = this.#statement(sql.replace(IN_LIST, placeholders));
+      const statement = this.#statement(db, sql.replace(IN_LIST, placeholders));
       let chunkRows: Row[];
       try {
         chunkRows = statement.all(...chunk) as Row[];
@@ -159,7 +180,9 @@ class SqliteDriver implements SqlDriver {
 
   checkFile(): DatabaseFileChange | undefined {
     const file = this.#file;
-    if (this.#closed || file === undefined) return undefined;
+    const Sqlite = this.#Sqlite;
+    // Before the first open nothing was read, so no change can matter yet.
+    if (this.#closed || file === undefined || Sqlite === undefined) return undefined;
     const { identity, problem } = statDatabaseFile(file.path);
     const before = this.#identity;
     const kind = fileChangeKind(before, identity, this.#db !== undefined);
@@ -181,7 +204,7 @@ class SqliteDriver implements SqlDriver {
         error,
       };
     }
-    const error = this.#reopen(file, happened);
+    const error = this.#reopen(Sqlite, file, happened);
     return error === undefined
       ? { kind, path: file.path, reopened: true, message: `${happened}; reopened it read-only` }
       : {
@@ -193,11 +216,53 @@ class SqliteDriver implements SqlDriver {
         };
   }
 
+  /** The handle to query; the first call opens the file (loading `better-sqlite3`). */
+  async #handle(): Promise<Database.Database> {
+    if (this.#closed) throw this.#closedError();
+    if (this.#db === undefined && this.#Sqlite === undefined && this.#file !== undefined) {
+      const file = this.#file;
+      this.#opening ??= this.#openFirst(file).finally(() => {
+        this.#opening = undefined;
+      });
+      await this.#opening;
+      if (this.#closed) throw this.#closedError();
+    }
+    const db = this.#db;
+    if (db === undefined) {
+      throw (
+        this.#unavailable ??
+        new MembershipError('DATABASE_UNAVAILABLE', 'The SQLite database is not open')
+      );
+    }
+    return db;
+  }
+
+  /** Loads `better-sqlite3` and opens the file; a failure is thrown, and tried again next time. */
+  async #openFirst(file: DatabaseFile): Promise<void> {
+    const Sqlite = await file.load();
+    if (this.#closed || this.#Sqlite !== undefined) return;
+    try {
+      this.#db = openFile(Sqlite, file);
+    } catch (error) {
+      throw toMembershipError(
+        error,
+        'sqlite',
+        `Opening the SQLite database ${JSON.stringify(file.path)} failed`,
+      );
+    }
+    this.#Sqlite = Sqlite;
+    this.#identity = statDatabaseFile(file.path).identity;
+  }
+
   /** Opens the file at the path in place of the current handle; returns why it failed. */
-  #reopen(file: DatabaseFile, happened: string): MembershipError | undefined {
+  #reopen(
+    Sqlite: SqliteDatabaseClass,
+    file: DatabaseFile,
+    happened: string,
+  ): MembershipError | undefined {
     let db: Database.Database;
     try {
-      db = openReadOnly(file);
+      db = openReadOnly(Sqlite, file);
     } catch (cause) {
       this.#closeHandle();
       this.#unavailable = new MembershipError(
@@ -232,15 +297,11 @@ class SqliteDriver implements SqlDriver {
     );
   }
 
-  #statement(sql: string): Database.Statement {
-    if (this.#closed) throw new MembershipError('CLOSED', 'The SQLite membership source is closed');
-    const db = this.#db;
-    if (db === undefined) {
-      throw (
-        this.#unavailable ??
-        new MembershipError('DATABASE_UNAVAILABLE', 'The SQLite database is not open')
-      );
-    }
+  #closedError(): MembershipError {
+    return new MembershipError('CLOSED', 'The SQLite membership source is closed');
+  }
+
+  #statement(db: Database.Database, sql: string): Database.Statement {
     let statement = this.#statements.get(sql);
     if (statement === undefined) {
       try {
@@ -256,8 +317,14 @@ class SqliteDriver implements SqlDriver {
   }
 }
 
-/** Opens a read-only SQLite {@link SqlDriver}. Throws `MembershipError` on bad options. */
-export function openSqliteDriver(options: SqliteDriverOptions): SqlDriver {
+/**
+ * Opens a read-only SQLite {@link SqlDriver}. Throws `MembershipError('INVALID_OPTIONS')` on
+ * bad options; `loadDriver` imports `better-sqlite3` (for a path only, on the first query).
+ */
+export function openSqliteDriver(
+  options: SqliteDriverOptions,
+  loadDriver: () => Promise<SqliteDatabaseClass> = loadBetterSqlite3,
+): SqlDriver {
   const chunkSize = options.chunkSize ?? SQLITE_DEFAULT_CHUNK;
   if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > SQLITE_MAX_CHUNK) {
     throw new MembershipError(
@@ -266,7 +333,8 @@ export function openSqliteDriver(options: SqliteDriverOptions): SqlDriver {
     );
   }
   const timeoutMs = queryTimeout(options.queryTimeoutMs);
-  if (options.database !== undefined) return new SqliteDriver(options.database, chunkSize);
+  if (options.database !== undefined)
+    return new SqliteDriver({ database: options.database }, chunkSize);
   const path = options.path;
   if (typeof path !== 'string' || path === '') {
     throw new MembershipError(
@@ -280,19 +348,5 @@ export function openSqliteDriver(options: SqliteDriverOptions): SqlDriver {
       `No SQLite database at ${JSON.stringify(path)}: point it at Synapse's homeserver.db`,
     );
   }
-  const file = { path, timeoutMs };
-  try {
-    const db = new Database(path, {
-      readonly: true,
-      fileMustExist: true,
-      timeout: Math.min(timeoutMs, MAX_QUERY_TIMEOUT_MS),
-    });
-    return new SqliteDriver(db, chunkSize, file);
-  } catch (error) {
-    throw toMembershipError(
-      error,
-      'sqlite',
-      `Opening the SQLite database ${JSON.stringify(path)} failed`,
-    );
-  }
+  return new SqliteDriver({ file: { path, timeoutMs, load: loadDriver } }, chunkSize);
 }

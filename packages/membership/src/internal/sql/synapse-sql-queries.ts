@@ -1,6 +1,6 @@
 /**
  * The SQL the Synapse adapter and the delta-stream poller run, written once for SQLite and
- * PostgreSQL (`?` placeholders; `IN_LIST` marks the list parameter, see `sql/sql-driver.ts`).
+ * PostgreSQL (`?` placeholders; {@link IN_LIST} marks the list parameter).
  * All of them only read.
  *
  * @example
@@ -9,6 +9,12 @@
  * ```
  * @module
  */
+
+/**
+ * The marker of a list parameter in a query (as in `room_id IN_LIST`): `= ANY($n::text[])`
+ * on PostgreSQL, chunked `IN (?, ?, ...)` on SQLite.
+ */
+export const IN_LIST = 'IN_LIST';
 
 /** Tables and columns the adapter reads; `verifySchema` checks them. */
 export const SYNAPSE_TABLES_READ: Readonly<Record<string, readonly string[]>> = Object.freeze({
