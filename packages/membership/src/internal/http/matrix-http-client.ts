@@ -267,10 +267,12 @@ export class MatrixHttpClient {
         throw error;
       }
       if (outcome.kind === 'answer') return { ...outcome.response, attempts: attempt };
-      last = outcome;
       if (outcome.deadlineReached === true || clock.expired) {
-        throw this.#deadlineError(subject, attempt, outcome);
+        // An attempt the deadline cut short says nothing of the server: name its last answer.
+        const told = outcome.deadlineReached === true && last !== undefined ? last : outcome;
+        throw this.#deadlineError(subject, attempt, told);
       }
+      last = outcome;
       if (attempt >= policy.maxAttempts) {
         throw new MembershipError(
           outcome.code,
