@@ -2,10 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ALL_USERS, PresenceRouter, silentLogger, userPresenceState } from '@presence-router/core';
+import { FixedMembership, RecordingLogger } from '@presence-router/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, loadConfigFile, ModuleRegistry } from '../src/index.ts';
-import { FixedMembership } from './support/fixed-membership.ts';
-import { RecordingLogger } from './support/load-error.ts';
 import {
   AuditRouter,
   FailingRouter,
@@ -160,7 +159,7 @@ describe('LoadedConfig.createPresenceRouter', () => {
     expect(modules).toHaveLength(1);
     expect(moduleNames).toEqual(['rooms.RoomRouter (modules[1])']);
     expect(warnings.map((w) => [w.path, w.line])).toEqual([['modules[0]', 3]]);
-    expect(logger.warnings).toEqual([
+    expect(logger.messages('warn')).toEqual([
       expect.stringContaining(
         'hs.yaml:3:5: modules[0]: module "spam.SpamChecker" is not a presence router',
       ),
@@ -179,7 +178,9 @@ describe('LoadedConfig.createPresenceRouter', () => {
     RegisteringRouter.instances.length = 0;
     config.createPresenceRouter({ membership: membership(), logger });
     await RegisteringRouter.instances[0]?.poke(['@bob:hs.example']);
-    expect(logger.warnings).toEqual([expect.stringContaining('delivers no presence snapshots')]);
+    expect(logger.messages('warn')).toEqual([
+      expect.stringContaining('delivers no presence snapshots'),
+    ]);
   });
   it('needs a server name from the configuration or the options', async () => {
     const config = await loadConfig('presence:\n  enabled: true\n', { logger: silentLogger });

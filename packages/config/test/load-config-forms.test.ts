@@ -1,8 +1,8 @@
 import { silentLogger } from '@presence-router/core';
+import { RecordingLogger } from '@presence-router/test-support';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, ModuleRegistry } from '../src/index.ts';
 import { LoadedConfig } from '../src/loaded-config.ts';
-import { RecordingLogger } from './support/load-error.ts';
 import { AuditRouter, RegisteringRouter, RoomRouter, SpamChecker } from './support/test-modules.ts';
 
 const registry = new ModuleRegistry()
@@ -165,7 +165,7 @@ describe('loadConfig: unknown keys', () => {
     expect(config.warnings[0]?.message).toContain('unknown key "enabeld" in presence is ignored');
     expect(config.warnings[0]?.message).toContain('"enabled"');
     expect(config.warnings[0]?.sourceName).toBe('hs.yaml');
-    expect(logger.warnings).toEqual([
+    expect(logger.messages('warn')).toEqual([
       expect.stringContaining('hs.yaml:3:3: presence.enabeld: unknown key "enabeld"'),
       expect.stringContaining('hs.yaml:7:7: presence.routing_modules[0].confg: unknown key'),
     ]);

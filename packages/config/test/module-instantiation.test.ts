@@ -4,9 +4,9 @@ import {
   silentLogger,
   userPresenceState,
 } from '@presence-router/core';
+import { RecordingLogger } from '@presence-router/test-support';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, ModuleRegistry } from '../src/index.ts';
-import { RecordingLogger } from './support/load-error.ts';
 import {
   AuditRouter,
   CheckingConstructorRouter,
@@ -128,7 +128,7 @@ describe('LoadedConfig.instantiateModules', () => {
     });
     expect(warnings[0]?.message).toContain('"spam.SpamChecker" is not a presence router');
     expect(warnings[0]?.message).toMatch(/skipped$/);
-    expect(logger.warnings).toEqual([
+    expect(logger.messages('warn')).toEqual([
       expect.stringContaining('hs.yaml:3:5: modules[0]: module "spam.SpamChecker"'),
     ]);
   });
