@@ -21,6 +21,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { MembershipSource } from '@presence-router/core';
+import { seededRandom } from '@presence-router/test-support';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { CachedMembership } from '../src/index.ts';
@@ -44,24 +45,13 @@ function progress(message: string): void {
   process.stderr.write(`[${seconds}s] ${message}\n`);
 }
 
-/** mulberry32: a small seeded PRNG, so every run builds the same rooms. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Workload {
   readonly hq: readonly string[];
   readonly rooms: ReadonlyMap<string, readonly string[]>;
 }
 
 function buildWorkload(): Workload {
+  // The same seeded generator as the tests, so every run builds the same rooms.
   const random = seededRandom(20261127);
   const hq = Array.from({ length: HQ_SIZE }, (_, i) =>
     i % 2 === 0 ? `@hq${i}:${SERVER}` : `@hq${i}:remote${i % 97}.example`,

@@ -1,4 +1,5 @@
 /** DeltaStreamPoller: membership changes written the way Synapse writes them are reported. */
+import { RecordingLogger } from '@presence-router/test-support';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MembershipError } from '../src/index.ts';
 import {
@@ -114,12 +115,12 @@ describe.each(backends)('DeltaStreamPoller on $name', { timeout: 60_000 }, (back
 
   it('reports a reset when the stream went back (a database restored in place)', async () => {
     await writer.joinAll(ROOM, [ALICE, BOB]);
-    const warnings: string[] = [];
+    const logger = new RecordingLogger();
     poller = new DeltaStreamPoller({
       driver: membership.driver,
       serverName: HS,
       onDelta: () => {},
-      logger: { debug() {}, info() {}, warn: (message) => warnings.push(message), error() {} },
+      logger,
     });
     await poller.start();
     const before = poller.lastSeen as number;
@@ -128,7 +129,9 @@ describe.each(backends)('DeltaStreamPoller on $name', { timeout: 60_000 }, (back
     expect(reset?.reset).toBe(true);
     expect(reset?.upTo).toBeLessThan(before);
     expect(poller.lastSeen).toBe(reset?.upTo);
-    expect(warnings).toEqual([expect.stringMatching(/went back from stream ID \d+ to \d+/)]);
+    expect(logger.messages()).toEqual([
+      expect.stringMatching(/went back from stream ID \d+ to \d+/),
+    ]);
     // From there on, changes are read again.
     await writer.join(ROOM, '@carol:hs.example');
     expect(summary(await poller.pollOnce())?.users).toEqual(['@carol:hs.example']);

@@ -1,4 +1,4 @@
-import type { Logger } from '@presence-router/core';
+import { RecordingLogger } from '@presence-router/test-support';
 import { describe, expect, it } from 'vitest';
 import {
   InMemoryMembership,
@@ -325,13 +325,7 @@ describe('InMemoryMembership: change listeners', () => {
   });
 
   it('logs a throwing listener and still runs the others', () => {
-    const errors: string[] = [];
-    const logger: Logger = {
-      debug() {},
-      info() {},
-      warn() {},
-      error: (message) => errors.push(message),
-    };
+    const logger = new RecordingLogger();
     const membership = new InMemoryMembership({ serverName: HS, logger });
     let called = 0;
     membership.onChange(() => {
@@ -342,7 +336,7 @@ describe('InMemoryMembership: change listeners', () => {
     });
     membership.join(ROOM, ALICE);
     expect(called).toBe(1);
-    expect(errors).toHaveLength(1);
+    expect(logger.messages('error')).toHaveLength(1);
     expect(membership.membershipOf(ROOM, ALICE)).toBe('join');
   });
 });

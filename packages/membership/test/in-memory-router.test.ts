@@ -1,15 +1,11 @@
 /** InMemoryMembership driving core's PresenceRouter: member changes reach the fan-out. */
-import type { Logger } from '@presence-router/core';
 import { PresenceRouter, userPresenceState } from '@presence-router/core';
+import { RecordingLogger } from '@presence-router/test-support';
 import { describe, expect, it } from 'vitest';
 import { InMemoryMembership } from '../src/index.ts';
 
 const HS = 'hs.example';
 const ROOM = '!room:hs.example';
-
-function quietLogger(warnings: string[]): Logger {
-  return { debug() {}, info() {}, warn: (message) => warnings.push(message), error() {} };
-}
 
 describe('InMemoryMembership with PresenceRouter', () => {
   it('delivers to the current members after joins and leaves (no stale interned lists)', async () => {
@@ -35,11 +31,11 @@ describe('InMemoryMembership with PresenceRouter', () => {
     const membership = new InMemoryMembership({ serverName: HS });
     membership.join('!remote:remote.example', '@erin:remote.example');
     membership.join(ROOM, '@alice:hs.example');
-    const warnings: string[] = [];
+    const logger = new RecordingLogger();
     const router = new PresenceRouter({
       serverName: HS,
       membership,
-      logger: quietLogger(warnings),
+      logger,
       modules: [
         {
           getRoomsAndUsersForStates: (states) => [
@@ -52,6 +48,6 @@ describe('InMemoryMembership with PresenceRouter', () => {
     const state = userPresenceState('@zed:hs.example', { state: 'online' });
     const routed = await router.getUsersForStates([state]);
     expect([...routed.keys()]).toEqual(['@alice:hs.example']);
-    expect(warnings.some((w) => w.includes('!remote:remote.example'))).toBe(true);
+    expect(logger.messages('warn').some((w) => w.includes('!remote:remote.example'))).toBe(true);
   });
 });

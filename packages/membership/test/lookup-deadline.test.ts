@@ -4,6 +4,7 @@ import type {
   SettledLookup,
   SettledMembershipSource,
 } from '@presence-router/core';
+import { RecordingLogger } from '@presence-router/test-support';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   CachedMembership,
@@ -167,8 +168,9 @@ describe('withLookupDeadline', () => {
 
   it('lets CachedMembership serve the stale entry of a key that timed out', async () => {
     const source = controlledSource();
+    const logger = new RecordingLogger();
     const cache = new CachedMembership(withLookupDeadline(source, { timeoutMs: DEADLINE_MS }), {
-      logger: { debug() {}, info() {}, warn() {}, error() {} },
+      logger,
     });
     const first = cache.getJoinedMembers([A]);
     source.answer(new Map([[A, [ALICE]]]));
@@ -178,6 +180,11 @@ describe('withLookupDeadline', () => {
     await vi.advanceTimersByTimeAsync(DEADLINE_MS);
     expect((await again).get(A)).toBe(members);
     expect(cache.stats.staleServes).toBe(1);
+    expect(logger.messages()).toEqual([
+      expect.stringMatching(
+        /^Membership lookup of !a:hs\.example failed; served the stale cached entry/,
+      ),
+    ]);
   });
 
   it.each([

@@ -8,7 +8,7 @@
 import { mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LogData, Logger } from '@presence-router/core';
+import { RecordingLogger } from '@presence-router/test-support';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CachedMembership, MembershipError } from '../src/index.ts';
@@ -28,27 +28,19 @@ const BOB = '@bob:remote.example';
 const CAROL = `@carol:${HS}`;
 const CROWD = Array.from({ length: 30 }, (_, i) => `@crowd${i}:remote.example`);
 
-interface Warning {
-  readonly message: string;
-  readonly data: LogData | undefined;
-}
-
 let dir: string;
 let path: string;
 let sql: SynapseSqlMembership;
 let cache: CachedMembership;
 let poller: DeltaStreamPoller;
-let warnings: Warning[];
+/** The warnings of the cache and the poller, in order. */
+let logger: RecordingLogger;
 let errors: Error[];
 let deltas: MembershipDelta[];
 
-function recordingLogger(): Logger {
-  return {
-    debug() {},
-    info() {},
-    warn: (message, data) => warnings.push({ message, data }),
-    error() {},
-  };
+/** The warnings logged so far. */
+function warnings() {
+  return logger.lines.filter((line) => line.level === 'warn');
 }
 
 /** Writes a new database next to the original, then renames it over the original. */
@@ -84,7 +76,7 @@ async function cachedMembers(roomId: string) {
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pr-file-changes-'));
   path = join(dir, 'homeserver.db');
-  warnings = [];
+  logger = new RecordingLogger();
   errors = [];
   deltas = [];
   // Many stream IDs in the original, so that a replacement's stream starts lower.
@@ -95,14 +87,14 @@ beforeEach(async () => {
   sql = await SynapseSqlMembership.open({ sqlitePath: path });
   cache = new CachedMembership(sql, {
     ttlMs: Number.POSITIVE_INFINITY,
-    logger: recordingLogger(),
+    logger,
   });
   const invalidate = invalidateOnDelta(cache);
   poller = new DeltaStreamPoller({
     driver: sql.driver,
     serverName: HS,
     intervalMs: 60_000,
-    logger: recordingLogger(),
+    logger,
     onDelta: async (delta) => {
       deltas.push(delta);
       await invalidate(delta);
@@ -128,12 +120,12 @@ describe('SQLite database file replaced under the running adapter', () => {
     expect(reset?.reset).toBe(true);
     expect(reset?.upTo).toBeLessThan(oldPosition); // the new stream restarted lower
     expect(poller.lastSeen).toBe(reset?.upTo);
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]?.message).toMatch(
+    expect(warnings()).toHaveLength(1);
+    expect(warnings()[0]?.message).toMatch(
       /was replaced \(inode \d+ -> \d+\); reopened it read-only/,
     );
-    expect(warnings[0]?.message).toContain(path);
-    expect(warnings[0]?.data).toMatchObject({ path, change: 'replaced', reopened: true });
+    expect(warnings()[0]?.message).toContain(path);
+    expect(warnings()[0]?.data).toMatchObject({ path, change: 'replaced', reopened: true });
     expect(await cachedMembers(ROOM)).toEqual([ALICE, BOB]);
 
     // A change written into the new file after the reopen is seen on the next poll.
@@ -149,7 +141,7 @@ describe('SQLite database file replaced under the running adapter', () => {
     await writeNow((writer) => writer.join(ROOM, BOB));
     const delta = await poller.pollOnce();
     expect(delta?.reset).toBe(false);
-    expect(warnings).toEqual([]);
+    expect(warnings()).toEqual([]);
     expect(sql.driver.checkFile?.()).toBeUndefined();
   });
 
@@ -159,7 +151,7 @@ describe('SQLite database file replaced under the running adapter', () => {
     renameSync(garbage, path);
     const failure = await rejection(poller.pollOnce());
     expect(failure.code).toBe('DATABASE_UNAVAILABLE');
-    expect(warnings[0]?.message).toMatch(/was replaced .* and cannot be read \(.*not a database/);
+    expect(warnings()[0]?.message).toMatch(/was replaced .* and cannot be read \(.*not a database/);
     expect((await rejection(sql.getJoinedMembers([ROOM]))).code).toBe('DATABASE_UNAVAILABLE');
 
     await replaceDatabase((writer) => writer.joinAll(ROOM, [ALICE, CAROL]));
@@ -175,9 +167,9 @@ describe('SQLite database file deleted under the running adapter', () => {
 
     const failure = await rejection(poller.pollOnce());
     expect(failure.code).toBe('DATABASE_UNAVAILABLE');
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]?.message).toMatch(/was deleted or moved away; closed it: lookups fail/);
-    expect(warnings[0]?.data).toMatchObject({ change: 'deleted', reopened: false });
+    expect(warnings()).toHaveLength(1);
+    expect(warnings()[0]?.message).toMatch(/was deleted or moved away; closed it: lookups fail/);
+    expect(warnings()[0]?.data).toMatchObject({ change: 'deleted', reopened: false });
     expect(errors.map((e) => (e as MembershipError).code)).toEqual(['DATABASE_UNAVAILABLE']);
     const lookup = await rejection(sql.getJoinedMembers([ROOM]));
     expect(lookup.code).toBe('DATABASE_UNAVAILABLE');
@@ -186,12 +178,12 @@ describe('SQLite database file deleted under the running adapter', () => {
 
     // Still missing: the poll fails again, without a second warning.
     expect((await rejection(poller.pollOnce())).code).toBe('DATABASE_UNAVAILABLE');
-    expect(warnings).toHaveLength(1);
+    expect(warnings()).toHaveLength(1);
 
     await replaceDatabase((writer) => writer.joinAll(ROOM, [ALICE, BOB]));
     const reset = await poller.pollOnce();
     expect(reset?.reset).toBe(true);
-    expect(warnings[1]?.message).toMatch(/is back; reopened it read-only; reporting a reset/);
+    expect(warnings()[1]?.message).toMatch(/is back; reopened it read-only; reporting a reset/);
     expect((await sql.getJoinedMembers([ROOM])).get(ROOM)).toEqual([ALICE, BOB]);
     expect(await cachedMembers(ROOM)).toEqual([ALICE, BOB]);
   });
@@ -209,7 +201,7 @@ describe('SQLite database file deleted under the running adapter', () => {
     const timed = new DeltaStreamPoller({
       driver: sql.driver,
       intervalMs: 5,
-      logger: recordingLogger(),
+      logger,
       onDelta: (delta) => {
         if (delta.reset) recovered(delta);
       },
@@ -235,8 +227,8 @@ describe('SQLite database file truncated under the running adapter', () => {
     truncateSync(path, 0);
     const failure = await rejection(poller.pollOnce());
     expect(failure.code).toBe('DATABASE_UNAVAILABLE');
-    expect(warnings[0]?.message).toMatch(/shrank from \d+ to 0 bytes and cannot be read/);
-    expect(warnings[0]?.data).toMatchObject({ change: 'truncated', reopened: false });
+    expect(warnings()[0]?.message).toMatch(/shrank from \d+ to 0 bytes and cannot be read/);
+    expect(warnings()[0]?.data).toMatchObject({ change: 'truncated', reopened: false });
     const lookup = await rejection(sql.getJoinedMembers([ROOM]));
     expect(lookup.code).toBe('DATABASE_UNAVAILABLE');
     expect(lookup.message).toMatch(/no tables/);
