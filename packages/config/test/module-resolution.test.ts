@@ -6,7 +6,8 @@ import { silentLogger } from '@presence-router/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError, loadConfig, ModuleRegistry } from '../src/index.ts';
-import { importTargetOf, resolveModuleClass } from '../src/internal/module-resolution.ts';
+import { importTargetOf } from '../src/internal/module-import.ts';
+import { resolveModuleClass } from '../src/internal/module-resolution.ts';
 import { AuditRouter } from './support/test-modules.ts';
 
 const testDir = fileURLToPath(new URL('.', import.meta.url));
