@@ -87,6 +87,29 @@ describe('@presence-router/membership/testing', { timeout: 60_000 }, () => {
   });
 });
 
+describe('what each entry point exports', () => {
+  it('is the documented set of values (the types are checked by tsc)', async () => {
+    expect(Object.keys(await import('../src/index.ts')).sort()).toEqual([
+      'CachedMembership',
+      'InMemoryMembership',
+      'MatrixHttpMembership',
+      'MembershipError',
+      'invalidateOnChanges',
+      'isRoomStatusSource',
+      'withLookupDeadline',
+    ]);
+    expect(Object.keys(await import('../src/synapse.ts')).sort()).toEqual([
+      'DeltaStreamPoller',
+      'SynapseSqlMembership',
+      'invalidateOnDelta',
+    ]);
+    expect(Object.keys(await import('../src/testing.ts')).sort()).toEqual([
+      'SynapseFixtureWriter',
+      'createSynapseSchema',
+    ]);
+  });
+});
+
 describe('internal modules', { timeout: 60_000 }, () => {
   it('cannot be imported by path, only through the entry points', async () => {
     const loads = await modulesLoadedBy(`

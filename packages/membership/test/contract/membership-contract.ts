@@ -67,9 +67,9 @@ export interface MembershipCapabilities {
 type Capability = keyof MembershipCapabilities;
 
 const MISSING: Readonly<Record<Capability, string>> = {
-  roomStatus: 'no room statuses (getRoomStatuses)',
-  partialState: 'no partial-state rooms',
-  leftVsUnknown: 'statuses cannot tell left from unknown',
+  roomStatus: 'it has no room statuses (getRoomStatuses)',
+  partialState: 'it has no partial-state rooms',
+  leftVsUnknown: 'its statuses cannot tell left from unknown',
 };
 
 /** Options of {@link describeMembershipContract}. */
@@ -114,7 +114,7 @@ export function describeMembershipContract(
     const missing = needs.filter((capability) => !capabilities[capability]);
     if (missing.length === 0) it(title, test, timeoutMs);
     else
-      it.skip(`${title} (skipped: ${name} has ${missing.map((c) => MISSING[c]).join(', ')})`, test);
+      it.skip(`${title} (skipped for ${name}: ${missing.map((c) => MISSING[c]).join('; ')})`, test);
   }
 
   // Generous timeouts: database backends create a schema per case on possibly busy machines.
