@@ -13,7 +13,7 @@
  * @module
  */
 import { BenchError } from './errors.ts';
-import { SeededRandom } from './prng.ts';
+import { randomInt, randomStream } from './random-streams.ts';
 import type { Workload } from './workload.ts';
 
 /** The `config:` mapping of `ExamplePresenceRouter`. */
@@ -59,12 +59,12 @@ export function generateRouterPlan(workload: Workload, options: RouterPlanOption
   if (!Number.isInteger(maxRooms) || maxRooms < 1) {
     throw new BenchError('INVALID_OPTION', `maxRoomsPerUser must be a positive integer`);
   }
-  const random = SeededRandom.derive(options.seed, 20);
+  const random = randomStream(options.seed, 20);
   const locals = workload.localUsers;
   const alwaysSend = new Int32Array(Math.min(alwaysSendCount, locals.length));
   const chosen = new Set<number>();
   for (let k = 0; k < alwaysSend.length; ) {
-    const user = locals[random.int(locals.length)] as number;
+    const user = locals[randomInt(random, locals.length)] as number;
     if (chosen.has(user)) continue;
     chosen.add(user);
     alwaysSend[k++] = user;
@@ -78,11 +78,11 @@ export function generateRouterPlan(workload: Workload, options: RouterPlanOption
   const routed: number[] = [];
   const usersToRooms: Record<string, string[]> = {};
   for (let u = 0; u < n; u++) {
-    if (participatingRooms.length > 0 && random.next() < routedShare) {
-      const count = 1 + random.int(maxRooms);
+    if (participatingRooms.length > 0 && random() < routedShare) {
+      const count = 1 + randomInt(random, maxRooms);
       const rooms = new Set<number>();
       for (let k = 0; k < count; k++) {
-        rooms.add(participatingRooms[random.int(participatingRooms.length)] as number);
+        rooms.add(participatingRooms[randomInt(random, participatingRooms.length)] as number);
       }
       const sorted = [...rooms].sort((a, b) => a - b);
       routed.push(...sorted);

@@ -14,7 +14,7 @@
 import type { UserPresenceState } from '@presence-router/core';
 import { BenchError } from './errors.ts';
 import { createWorkloadRouting, type WorkloadRouting } from './example-router-module.ts';
-import { SeededRandom } from './prng.ts';
+import { randomInt, randomStream } from './random-streams.ts';
 import { generateRouterPlan, type RouterPlan } from './router-config.ts';
 import type { ScenarioRun } from './scenario-run.ts';
 import type { SyncScenario } from './scenarios.ts';
@@ -85,11 +85,14 @@ export function pickSyncers(scenario: SyncScenario, data: SyncData): Syncers {
     });
   }
   const locals = data.workload.localUsers;
-  const random = SeededRandom.derive(scenario.workload.seed, 30);
+  const random = randomStream(scenario.workload.seed, 30);
   const count = scenario.warmup + scenario.measured;
   return {
     allSyncers: Array.from({ length: count }, (_, i) => allUsers[i % allUsers.length] as string),
-    memberSyncers: Array.from({ length: count }, () => locals[random.int(locals.length)] as number),
+    memberSyncers: Array.from(
+      { length: count },
+      () => locals[randomInt(random, locals.length)] as number,
+    ),
   };
 }
 

@@ -17,7 +17,7 @@ import {
   userPresenceState,
 } from '@presence-router/core';
 import { BenchError } from './errors.ts';
-import { SeededRandom } from './prng.ts';
+import { randomInt, randomStream } from './random-streams.ts';
 import type { Workload } from './workload.ts';
 
 /** One batch of updates. */
@@ -55,19 +55,19 @@ export function generateBatches(workload: Workload, options: BatchOptions): Upda
       `Batch count must be a positive integer, got ${String(count)}`,
     );
   }
-  const random = SeededRandom.derive(options.seed, 10);
+  const random = randomStream(options.seed, 10);
   const pool = Int32Array.from(locals);
   const batches: UpdateBatch[] = [];
   for (let b = 0; b < count; b++) {
     const users = new Int32Array(size);
     const states: UserPresenceState[] = [];
     for (let k = 0; k < size; k++) {
-      const j = k + random.int(pool.length - k);
+      const j = k + randomInt(random, pool.length - k);
       const user = pool[j] as number;
       pool[j] = pool[k] as number;
       pool[k] = user;
       users[k] = user;
-      const state = STATES[random.int(STATES.length)] as PresenceStateName;
+      const state = STATES[randomInt(random, STATES.length)] as PresenceStateName;
       const ts = BASE_TS + b * 60_000 + k;
       states.push(
         userPresenceState(workload.userIds[user] as string, {
@@ -75,7 +75,7 @@ export function generateBatches(workload: Workload, options: BatchOptions): Upda
           lastActiveTs: ts,
           lastUserSyncTs: ts,
           currentlyActive: state === 'online',
-          statusMsg: random.next() < 0.1 ? `status ${b}.${k}` : null,
+          statusMsg: random() < 0.1 ? `status ${b}.${k}` : null,
         }),
       );
     }

@@ -18,7 +18,7 @@
  * @module
  */
 import { BenchError } from './errors.ts';
-import { SeededRandom } from './prng.ts';
+import { paretoDraw, randomInt, randomStream } from './random-streams.ts';
 
 /** `pareto`: Pareto room sizes, one room per user; `universal`: one room holding every user. */
 export type WorkloadShape = 'pareto' | 'universal';
@@ -142,14 +142,14 @@ export function generateWorkload(options: WorkloadOptions): Workload {
   const server = resolved.serverName;
 
   // Users: which are remote, and their IDs.
-  const userRandom = SeededRandom.derive(resolved.seed, 1);
+  const userRandom = randomStream(resolved.seed, 1);
   const isLocal = new Uint8Array(n);
   const userIds = new Array<string>(n);
   let localCount = 0;
   for (let u = 0; u < n; u++) {
-    const remote = resolved.remoteShare > 0 && userRandom.next() < resolved.remoteShare;
+    const remote = resolved.remoteShare > 0 && userRandom() < resolved.remoteShare;
     if (remote) {
-      userIds[u] = userIdFor(u, `remote${userRandom.int(resolved.remoteServers)}.test`);
+      userIds[u] = userIdFor(u, `remote${randomInt(userRandom, resolved.remoteServers)}.test`);
     } else {
       isLocal[u] = 1;
       localCount++;
@@ -165,12 +165,12 @@ export function generateWorkload(options: WorkloadOptions): Workload {
   // Room sizes.
   const roomCount = resolved.shape === 'universal' ? 1 : n;
   const roomOffsets = new Int32Array(roomCount + 1);
-  const sizeRandom = SeededRandom.derive(resolved.seed, 2);
+  const sizeRandom = randomStream(resolved.seed, 2);
   for (let r = 0; r < roomCount; r++) {
     const size =
       resolved.shape === 'universal'
         ? n
-        : Math.min(n, sizeRandom.pareto(resolved.alpha, resolved.minRoomSize));
+        : Math.min(n, paretoDraw(sizeRandom, resolved.alpha, resolved.minRoomSize));
     const next = (roomOffsets[r] as number) + size;
     if (next > 0x7fffffff) {
       throw new BenchError('INVALID_OPTION', `The workload has too many memberships (> 2^31)`);
@@ -184,12 +184,12 @@ export function generateWorkload(options: WorkloadOptions): Workload {
   const roomMembers = new Int32Array(membershipCount);
   const permutation = new Int32Array(n);
   for (let u = 0; u < n; u++) permutation[u] = u;
-  const memberRandom = SeededRandom.derive(resolved.seed, 3);
+  const memberRandom = randomStream(resolved.seed, 3);
   for (let r = 0; r < roomCount; r++) {
     const start = roomOffsets[r] as number;
     const size = (roomOffsets[r + 1] as number) - start;
     for (let k = 0; k < size; k++) {
-      const j = k + memberRandom.int(n - k);
+      const j = k + randomInt(memberRandom, n - k);
       const picked = permutation[j] as number;
       permutation[j] = permutation[k] as number;
       permutation[k] = picked;

@@ -1,7 +1,7 @@
 import { PresenceRouterError } from '@presence-router/core';
 import { describe, expect, it } from 'vitest';
 import { BenchError } from '../src/errors.ts';
-import { SeededRandom } from '../src/prng.ts';
+import { paretoDraw, randomInt, randomStream } from '../src/random-streams.ts';
 import { generateRouterPlan } from '../src/router-config.ts';
 import {
   generateWorkload,
@@ -16,30 +16,33 @@ function roomSizes(workload: Workload): number[] {
   return Array.from({ length: workload.roomCount }, (_, r) => workload.membersOf(r).length);
 }
 
-describe('SeededRandom', () => {
-  it('gives the same sequence for the same seed and another for another seed', () => {
-    const a = new SeededRandom(7);
-    const b = new SeededRandom(7);
-    const c = new SeededRandom(8);
-    const seqA = Array.from({ length: 20 }, () => a.next());
-    const seqB = Array.from({ length: 20 }, () => b.next());
-    const seqC = Array.from({ length: 20 }, () => c.next());
-    expect(seqA).toEqual(seqB);
-    expect(seqA).not.toEqual(seqC);
-    for (const x of seqA) expect(x >= 0 && x < 1).toBe(true);
+describe('random streams', () => {
+  const sequence = (seed: number, stream: number) => {
+    const random = randomStream(seed, stream);
+    return Array.from({ length: 20 }, () => random());
+  };
+
+  it.each([
+    { what: 'another seed', seed: 8, stream: 1 },
+    { what: 'another stream', seed: 7, stream: 2 },
+  ])('give the same sequence for the same seed and stream, another for $what', (other) => {
+    const seq = sequence(7, 1);
+    expect(sequence(7, 1)).toEqual(seq);
+    expect(sequence(other.seed, other.stream)).not.toEqual(seq);
+    for (const x of seq) expect(x >= 0 && x < 1).toBe(true);
   });
 
-  it('draws integers in range and Pareto values at or above the minimum', () => {
-    const random = new SeededRandom(1);
+  it('draw integers in range and Pareto values at or above the minimum', () => {
+    const random = randomStream(1, 1);
     for (let i = 0; i < 1000; i++) {
-      const n = random.int(5);
+      const n = randomInt(random, 5);
       expect(Number.isInteger(n) && n >= 0 && n < 5).toBe(true);
-      expect(random.pareto(1.161, 2)).toBeGreaterThanOrEqual(2);
+      expect(paretoDraw(random, 1.161, 2)).toBeGreaterThanOrEqual(2);
     }
   });
 
-  it('rejects a non-integer seed', () => {
-    expect(() => new SeededRandom(1.5)).toThrow(BenchError);
+  it('reject a non-integer seed', () => {
+    expect(() => randomStream(1.5, 1)).toThrow(BenchError);
   });
 });
 
