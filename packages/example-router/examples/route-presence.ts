@@ -135,7 +135,7 @@ export async function main(write: (line: string) => void = console.log): Promise
     for (const userId of members) membership.join(roomId, userId);
   }
   const logger = new CollectingLogger();
-  const router = loaded.createPresenceRouter({ membership, logger });
+  const { router } = loaded.createPresenceRouter({ membership, logger });
 
   write(`ExamplePresenceRouter on ${SERVER_NAME} (module ${moduleEntry.module})`);
   write(`  always_send_to_users: ${config.alwaysSendToUsers.join(', ') || '(none)'}`);

@@ -77,7 +77,7 @@ describe('end to end: the seed YAML -> loadConfig -> PresenceRouter', () => {
 
   it('getUsersForStates: routed users and members of mapped rooms; non-participating rooms dropped', async () => {
     const { loaded, logger } = await load();
-    const router = loaded.createPresenceRouter({ membership: membership(), logger });
+    const { router } = loaded.createPresenceRouter({ membership: membership(), logger });
     const destinations = await router.getUsersForStates([alice, bob, carol]);
     const plain = Object.fromEntries(
       [...destinations].map(([userId, states]) => [userId, ids(states)]),
@@ -94,7 +94,7 @@ describe('end to end: the seed YAML -> loadConfig -> PresenceRouter', () => {
 
   it('fanOut: default routing plus the module destinations, remote grouped by server', async () => {
     const { loaded, logger } = await load();
-    const router = loaded.createPresenceRouter({ membership: membership(), logger });
+    const { router } = loaded.createPresenceRouter({ membership: membership(), logger });
     const result = await router.fanOut([alice, bob, carol]);
     // Room members of !team get everyone's state by default routing.
     expect(ids(result.statesFor('@carol:hs.example'))).toEqual([
@@ -128,7 +128,7 @@ describe('end to end: the seed YAML -> loadConfig -> PresenceRouter', () => {
 
   it('getInterestedUsers: ALL_USERS for the gobbler, mapped users for room members', async () => {
     const { loaded, logger } = await load();
-    const router = loaded.createPresenceRouter({ membership: membership(), logger });
+    const { router } = loaded.createPresenceRouter({ membership: membership(), logger });
     expect(await router.getInterestedUsers('@presence_gobbler:hs.example')).toBe(ALL_USERS);
     expect(await router.getInterestedUsers('@dave:hs.example')).toEqual(
       new Set(['@alice:hs.example', '@bob:hs.example']),
@@ -146,7 +146,7 @@ presence:
           "@alice:hs.example": "!room1:hs.example"
 `;
     const { loaded, logger } = await load(yaml);
-    const router = loaded.createPresenceRouter({ membership: membership(), logger });
+    const { router } = loaded.createPresenceRouter({ membership: membership(), logger });
     const result = await router.fanOut([alice]);
     expect(ids(result.statesFor('@dave:hs.example'))).toEqual(['@alice:hs.example']);
     expect(result.statesFor('@presence_gobbler:hs.example')).toEqual([]);
