@@ -21,12 +21,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, DEFAULT_YAML_LIMITS, formatConfigWarning } from '@presence-router/config';
-import {
-  assertUserId,
-  PresenceRouter,
-  PresenceRouterError,
-  userPresenceState,
-} from '@presence-router/core';
+import { assertUserId, PresenceRouterError, userPresenceState } from '@presence-router/core';
 import { MembershipError } from '@presence-router/membership';
 import {
   createDemoDatabase,
@@ -288,7 +283,9 @@ function banner(url: string, config: ServerConfig, embedded: boolean): string {
       `  curl -X PUT -H 'Authorization: Bearer alice-demo-token' -d '{"presence":"online","status_msg":"hi"}' \\`,
       `    '${url}/_matrix/client/v3/presence/@alice:demo.local/status'`,
       `  curl -H 'Authorization: Bearer bob-demo-token' '${url}/_matrix/client/v3/sync?timeout=0'`,
-      `  curl -H 'Authorization: Bearer auditor-demo-token' '${url}/_matrix/client/v3/sync?timeout=30000&since=<next_batch>'`,
+      '  # long-poll as the auditor from the current position (answers within 30 s, or on news):',
+      `  since=$(curl -s -H 'Authorization: Bearer auditor-demo-token' '${url}/_matrix/client/v3/sync?timeout=0' | sed -E 's/.*"next_batch":"([^"]+)".*/\\1/'); \\`,
+      `    curl -H 'Authorization: Bearer auditor-demo-token' "${url}/_matrix/client/v3/sync?timeout=30000&since=$since"`,
       `  curl -H 'Authorization: Bearer ${DEMO_ADMIN_TOKEN}' '${url}/_presence_router/admin/v1/explain?from=@dave:demo.local&to=@alice:demo.local'`,
       `  curl -X POST -H 'Authorization: Bearer ${DEMO_ADMIN_TOKEN}' -d '{"users":["@bob:demo.local"]}' \\`,
       `    '${url}/_presence_router/admin/v1/send_local_online_presence_to'`,
@@ -314,7 +311,7 @@ async function checkCommand(args: readonly string[], io: CliIo): Promise<number>
   const config = await readConfigFile(path);
   for (const warning of config.routing.warnings) warnings.push(formatConfigWarning(warning));
   // Constructing the modules checks what parseConfig alone cannot.
-  const modules = config.routing.instantiateModules({
+  const { modules } = config.routing.instantiate({
     serverName: config.serverName,
     sendLocalOnlinePresenceTo: async () => {},
   });
@@ -352,23 +349,10 @@ async function explainCommand(args: readonly string[], io: CliIo): Promise<numbe
   const config = await readConfigFile(values.config as string, logger);
   const membership = await openMembership(config.settings.membership, config.serverName, logger);
   try {
-    const modules = config.routing.instantiateModules(
-      {
-        serverName: config.serverName,
-        membership: membership.source,
-        sendLocalOnlinePresenceTo: async () => {},
-      },
-      logger,
-    );
-    const router = new PresenceRouter({
-      serverName: config.serverName,
+    // The same wiring from configuration to router as the server's.
+    const { router } = config.routing.createPresenceRouter({
       membership: membership.source,
-      modules,
-      moduleNames:
-        modules.length === config.routing.routingModules.length
-          ? config.routing.routingModules.map((entry) => entry.module)
-          : undefined,
-      excludeRoomsFromPresence: config.routing.excludeRoomsFromPresence,
+      moduleApi: { sendLocalOnlinePresenceTo: async () => {} },
       logger,
     });
     const from = values.from as string;

@@ -1,7 +1,7 @@
 /**
  * `@presence-router/demo-server`: a Matrix client-server-compatible presence server wiring
- * the presence-router packages together — configuration, membership sources, routing through
- * core's grouped fan-out, sync streams, the admin API, metrics and the live page.
+ * the presence-router packages together. As a library it offers what its README documents:
+ * load a configuration, build the server, listen (and stop gracefully).
  *
  * @example
  * ```ts
@@ -14,59 +14,12 @@
  * ```
  * @module
  */
-export { createApp } from './app.ts';
-export type { AppContext, EditableMembership } from './app-context.ts';
-export { Authenticator, type AuthenticatorOptions } from './auth.ts';
-export { type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, HELP, runCli } from './cli.ts';
-export {
-  createDemoDatabase,
-  DEMO_ADMIN_TOKEN,
-  DEMO_ROOMS,
-  DEMO_SERVER_NAME,
-  DEMO_TOKENS,
-  embeddedConfigYaml,
-} from './demo-database.ts';
-export {
-  CliUsageError,
-  type MatrixErrcode,
-  MatrixError,
-  ServerStartError,
-  type ServerStartErrorCode,
-} from './errors.ts';
-export {
-  type FederationSender,
-  LoggingFederationSender,
-  type SentPresence,
-} from './federation-sender.ts';
-export { JsonLogger, type JsonLoggerOptions, type LogLevel } from './json-logger.ts';
-export {
-  type CreateServerOptions,
-  createServerFromConfig,
-  defaultRegistry,
-  type LoadServerConfigOptions,
-  loadServerConfig,
-  type ServerConfig,
+export type {
+  CreateServerOptions,
+  LoadServerConfigOptions,
+  ServerConfig,
 } from './load-server.ts';
-export { type MembershipHandle, openMembership } from './membership-from-settings.ts';
-export { ServerMetrics } from './metrics.ts';
-export { type ListenOptions, listen, type RunningServer } from './node-listener.ts';
-export { type PresenceEvent, presenceContent, presenceEvent } from './presence-event.ts';
-export {
-  DEFAULT_PRESENCE_TIMERS,
-  type PresenceTimerSettings,
-  type SetPresence,
-} from './presence-rules.ts';
-export {
-  type HostModuleApi,
-  PresenceServer,
-  type PresenceServerOptions,
-} from './presence-server.ts';
-export { type DeliveredBatch, PresenceService } from './presence-service.ts';
-export { RateLimiter, type RateLimitSettings } from './rate-limiter.ts';
-export {
-  type MembershipSettings,
-  parseServerSettings,
-  type ServerSettings,
-} from './server-settings.ts';
-export { SyncHandler } from './sync-handler.ts';
-export { SyncStreams } from './sync-streams.ts';
+export { createServerFromConfig, loadServerConfig } from './load-server.ts';
+export type { ListenOptions, RunningServer } from './node-listener.ts';
+export { listen } from './node-listener.ts';
+export type { PresenceServer } from './presence-server.ts';

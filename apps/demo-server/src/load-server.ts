@@ -11,18 +11,12 @@
  * ```
  * @module
  */
-import {
-  ConfigError,
-  type LoadedConfig,
-  loadConfig,
-  ModuleRegistry,
-  parseYamlSource,
-} from '@presence-router/config';
+import { type LoadedConfig, loadConfig, ModuleRegistry } from '@presence-router/config';
 import type { Logger } from '@presence-router/core';
 import { registerExampleRouter } from '@presence-router/example-router';
 import { JsonLogger } from './json-logger.ts';
 import { type MembershipHandle, openMembership } from './membership-from-settings.ts';
-import { type HostModuleApi, PresenceServer } from './presence-server.ts';
+import { PresenceServer } from './presence-server.ts';
 import { parseServerSettings, type ServerSettings } from './server-settings.ts';
 
 /** A validated server configuration. */
@@ -65,18 +59,13 @@ export async function loadServerConfig(
     baseDir: options.baseDir,
     logger: options.logger,
   });
-  const source = parseYamlSource(text, options.sourceName);
+  // The one parse of the file: the server's own keys are read from the same source.
+  const source = routing.source;
   if (routing.serverName === undefined) {
-    const position = source.locateNearest(['server_name']);
-    throw new ConfigError(
+    throw source.errorAt(
       'MISSING_KEY',
+      ['server_name'],
       'server_name is required (e.g. server_name: example.org)',
-      {
-        path: ['server_name'],
-        line: position.line,
-        column: position.column,
-        sourceName: options.sourceName,
-      },
     );
   }
   const settings = parseServerSettings(source, {
@@ -123,9 +112,13 @@ export async function createServerFromConfig(
       membership: membership.source,
       editableMembership: membership.editable,
       watchMembership: membership.watch,
-      excludeRoomsFromPresence: config.routing.excludeRoomsFromPresence,
-      moduleNames: config.routing.routingModules.map((entry) => entry.module),
-      instantiateModules: (api: HostModuleApi) => config.routing.instantiateModules(api, logger),
+      // The one wiring from configuration to router (the CLI's explain uses it too).
+      createRouter: (parts) =>
+        config.routing.createPresenceRouter({
+          membership: parts.membership,
+          moduleApi: parts.api,
+          logger: parts.logger,
+        }).router,
       knownUsers: membership.knownUsers,
       logger,
       close: async () => {

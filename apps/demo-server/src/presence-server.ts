@@ -8,7 +8,9 @@
  * const membership = new InMemoryMembership({ serverName: 'hs' });
  * const server = await PresenceServer.create({
  *   serverName: 'hs', settings, membership,
- *   instantiateModules: (api) => [new ExamplePresenceRouter(config, api)],
+ *   // From a configuration: ({ membership, api, logger }) => loaded.createPresenceRouter({ membership, moduleApi: api, logger }).router
+ *   createRouter: ({ membership, api }) =>
+ *     new PresenceRouter({ serverName: 'hs', membership, modules: [new ExamplePresenceRouter(config, api)] }),
  * });
  * const response = await server.app.request('/_matrix/client/versions');
  * await server.shutdown();
@@ -16,11 +18,11 @@
  * @module
  */
 import {
+  ConfigError,
   type Logger,
   type MembershipSource,
   type ModuleApi,
   PresenceRouter,
-  type PresenceRouterModule,
 } from '@presence-router/core';
 import type { Hono } from 'hono';
 import { createApp } from './app.ts';
@@ -41,18 +43,27 @@ import { SyncStreams } from './sync-streams.ts';
 /** What modules are constructed with: the host's `ModuleApi` minus callback registration. */
 export type HostModuleApi = Omit<ModuleApi, 'registerPresenceRouterCallbacks'>;
 
+/** What {@link PresenceServerOptions.createRouter} builds the router from. */
+export interface RouterParts {
+  /** The server's membership source, every lookup bounded (see `GuardedMembership`). */
+  readonly membership: MembershipSource;
+  /** The `ModuleApi` host part for the modules (`sendLocalOnlinePresenceTo` reaches the server). */
+  readonly api: HostModuleApi;
+  readonly logger: Logger;
+}
+
 /** Options of {@link PresenceServer.create}. */
 export interface PresenceServerOptions {
   readonly serverName: string;
   readonly settings: ServerSettings;
   readonly membership: MembershipSource;
-  /** Builds the routing modules with the server's `ModuleApi` (default: none). */
-  readonly instantiateModules?: (
-    api: HostModuleApi,
-  ) => PresenceRouterModule[] | Promise<PresenceRouterModule[]>;
-  readonly excludeRoomsFromPresence?: readonly string[];
-  /** Names of the modules for logs and explanations (e.g. their `module:` entries). */
-  readonly moduleNames?: readonly string[];
+  /**
+   * Builds the router (with its modules, constructed with the server's `ModuleApi`) over the
+   * server's guarded membership source. A configuration's is
+   * `loaded.createPresenceRouter({ membership, moduleApi: api, logger }).router`; the default
+   * is a router with no modules.
+   */
+  readonly createRouter?: (parts: RouterParts) => PresenceRouter | Promise<PresenceRouter>;
   /** Users to list on the live page besides those with tokens (inline room members). */
   readonly knownUsers?: readonly string[];
   /** Inline rooms the admin API may change. */
@@ -83,7 +94,6 @@ export class PresenceServer {
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
   readonly federation: FederationSender;
-  readonly modules: readonly PresenceRouterModule[];
   /** What the HTTP routes use (the Hono app's, and the Node fast path's). */
   readonly context: AppContext;
   readonly #syncHandler: SyncHandler;
@@ -107,7 +117,6 @@ export class PresenceServer {
       federation: FederationSender;
       metrics: ServerMetrics;
       service: PresenceService;
-      modules: PresenceRouterModule[];
       membership: GuardedMembership;
     },
   ) {
@@ -117,7 +126,6 @@ export class PresenceServer {
     this.federation = parts.federation;
     this.metrics = parts.metrics;
     this.service = parts.service;
-    this.modules = parts.modules;
     this.#close = options.close;
     const timers = options.settings.timers;
     this.#timerIntervalMs =
@@ -256,25 +264,19 @@ export class PresenceServer {
         await service.sendLocalOnlinePresenceTo(users);
       },
     };
-    let modules: PresenceRouterModule[];
+    let router: PresenceRouter;
     try {
-      modules = (await options.instantiateModules?.(api)) ?? [];
+      router =
+        (await options.createRouter?.({ membership, api, logger })) ??
+        new PresenceRouter({ serverName: options.serverName, membership, logger });
     } catch (cause) {
-      if (cause instanceof Error && cause.name === 'ConfigError') throw cause;
+      if (cause instanceof ConfigError) throw cause;
       throw new ServerStartError(
         'MODULE_SETUP_FAILED',
         `Could not set up the routing modules: ${messageOf(cause)}`,
         { cause },
       );
     }
-    const router = new PresenceRouter({
-      serverName: options.serverName,
-      membership,
-      modules,
-      logger,
-      excludeRoomsFromPresence: options.excludeRoomsFromPresence,
-      moduleNames: options.moduleNames,
-    });
     service = new PresenceService({
       serverName: options.serverName,
       router,
@@ -288,7 +290,6 @@ export class PresenceServer {
       federation,
       metrics,
       logger,
-      excludeRoomsFromPresence: options.excludeRoomsFromPresence,
       now: options.now,
     });
     return new PresenceServer(options, {
@@ -296,7 +297,6 @@ export class PresenceServer {
       federation,
       metrics,
       service,
-      modules,
       membership,
     });
   }

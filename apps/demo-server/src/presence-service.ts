@@ -64,8 +64,6 @@ export interface PresenceServiceOptions {
   readonly federation: FederationSender;
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
-  /** Rooms left out of default routing (and of co-membership for visibility). */
-  readonly excludeRoomsFromPresence?: Iterable<string>;
   /** The clock (default `Date.now`). */
   readonly now?: () => number;
   /** Backoff of retries of what failed lookups left unrouted. */
@@ -95,7 +93,6 @@ export class PresenceService {
   readonly membership: MembershipSource;
   readonly streams: SyncStreams;
   readonly timers: PresenceTimerSettings;
-  readonly excluded: ReadonlySet<string>;
   readonly now: () => number;
   readonly #federation: FederationSender;
   readonly #metrics: ServerMetrics;
@@ -118,7 +115,6 @@ export class PresenceService {
     this.membership = options.membership;
     this.streams = options.streams;
     this.timers = options.timers;
-    this.excluded = new Set(options.excludeRoomsFromPresence ?? []);
     this.now = options.now ?? Date.now;
     this.#federation = options.federation;
     this.#metrics = options.metrics;
@@ -348,7 +344,7 @@ export class PresenceService {
    * each other's presence (non-offline), as Synapse does on a join.
    */
   async membershipChanged(roomId: string, changedUsers: readonly string[]): Promise<void> {
-    if (this.excluded.has(roomId) || changedUsers.length === 0) return;
+    if (this.router.excludedRooms.has(roomId) || changedUsers.length === 0) return;
     const members = (await this.membership.getJoinedMembers([roomId])).get(roomId) ?? [];
     const memberSet = new Set(members);
     const joined = changedUsers.filter((userId) => memberSet.has(userId));

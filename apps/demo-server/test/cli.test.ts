@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -258,6 +258,71 @@ describe('presence-router serve', () => {
     const database = /Synapse SQLite database ([^"]+)\/homeserver\.db/.exec(run.stdout)?.[1];
     expect(database).toBeDefined();
     expect(existsSync(database as string)).toBe(false);
+  });
+
+  it('every command the embedded banner prints runs as printed', async () => {
+    let stdout = '';
+    let stop: (signal: string) => void = () => {};
+    const stopSignal = new Promise<string>((resolve) => {
+      stop = resolve;
+    });
+    let listened: (url: string) => void = () => {};
+    const listening = new Promise<string>((resolve) => {
+      listened = resolve;
+    });
+    const finished = runCli(['serve', '--port', '0'], {
+      stdout: (text) => {
+        stdout += text;
+      },
+      stderr: () => {},
+      stopSignal,
+      onListening: (url) => listened(url),
+    });
+    const url = await listening;
+    try {
+      // The shell commands after "Try:", continuation lines joined, comments dropped.
+      const commands = (stdout.split('Try:\n')[1] ?? '')
+        .split('\n\n')[0]
+        ?.replace(/\\\n\s*/g, ' ')
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !line.startsWith('#')) as string[];
+      expect(commands.length).toBe(5);
+      for (const command of commands) {
+        // The long-poll waits for news: give it some.
+        const nudge = command.includes('since=$since')
+          ? setTimeout(() => {
+              void fetch(
+                `${url}/_matrix/client/v3/presence/${encodeURIComponent('@dave:demo.local')}/status`,
+                {
+                  method: 'PUT',
+                  headers: { authorization: 'Bearer dave-demo-token' },
+                  body: JSON.stringify({ presence: 'online', status_msg: 'nudge' }),
+                },
+              );
+            }, 500)
+          : undefined;
+        // (Not spawnSync: the server runs in this process and must answer meanwhile.)
+        const ran = await new Promise<{ status: number | null; stdout: string; stderr: string }>(
+          (resolve) => {
+            execFile('bash', ['-c', `set -o pipefail; ${command}`], (error, out, err) => {
+              resolve({
+                status: error ? ((error as { code?: number }).code ?? 1) : 0,
+                stdout: out,
+                stderr: err,
+              });
+            });
+          },
+        );
+        clearTimeout(nudge);
+        expect({ command, status: ran.status, stderr: ran.stderr }).toMatchObject({ status: 0 });
+        expect(() => JSON.parse(ran.stdout), command).not.toThrow();
+        expect(ran.stdout, command).not.toContain('errcode');
+      }
+    } finally {
+      stop('test');
+      await finished;
+    }
   });
 
   it('the bin answers waiting long-polls and exits 0 on SIGTERM', async () => {

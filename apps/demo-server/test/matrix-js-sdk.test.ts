@@ -69,6 +69,48 @@ describe('matrix-js-sdk against the server', () => {
     expect(server.logs.filter((line) => line.includes('"unrecognized request"'))).toEqual([]);
   });
 
+  it('the SDK finds the push rules it expects (no warning about a missing default rule)', async () => {
+    const alice = `@alice:${HS}`;
+    const warnings: string[] = [];
+    const sdk = sdkLogger as unknown as { warn: (...args: unknown[]) => void };
+    const originalWarn = sdk.warn;
+    sdk.warn = (...args: unknown[]) => {
+      warnings.push(args.map(String).join(' '));
+    };
+    try {
+      client = createClient({ baseUrl: server.url, accessToken: 'alice-token-123', userId: alice });
+      const prepared = waitFor<void>((done) => {
+        client?.on(ClientEvent.Sync, (state: SyncState) => {
+          if (state === SyncState.Prepared) done();
+        });
+      });
+      await client.startClient({ initialSyncLimit: 1 });
+      await prepared;
+      const rules = client.pushRules?.global;
+      expect(rules?.override?.map((rule) => rule.rule_id)).toContain('.m.rule.master');
+      expect(rules?.content?.[0]).toMatchObject({
+        rule_id: '.m.rule.contains_user_name',
+        pattern: 'alice',
+      });
+    } finally {
+      sdk.warn = originalWarn;
+    }
+    expect(warnings.filter((warning) => /push rule/i.test(warning))).toEqual([]);
+    // Account data of a type never set: 404 M_NOT_FOUND, as Synapse answers.
+    const missing = await server
+      .as('alice-token-123')
+      .request('GET', `/_matrix/client/v3/user/${encodeURIComponent(alice)}/account_data/m.direct`);
+    expect(missing.status).toBe(404);
+    expect(missing.body.errcode).toBe('M_NOT_FOUND');
+    const other = await server
+      .as('alice-token-123')
+      .request(
+        'GET',
+        `/_matrix/client/v3/user/${encodeURIComponent(`@bob:${HS}`)}/account_data/m.direct`,
+      );
+    expect(other.status).toBe(403);
+  });
+
   it('the SDK sets presence and a co-member sees it', async () => {
     const alice = `@alice:${HS}`;
     client = createClient({ baseUrl: server.url, accessToken: 'alice-token-123', userId: alice });

@@ -1,5 +1,5 @@
 import { parseYamlSource } from '@presence-router/config';
-import type { PresenceRouterModule } from '@presence-router/core';
+import { PresenceRouter, type PresenceRouterModule } from '@presence-router/core';
 import { InMemoryMembership } from '@presence-router/membership';
 import { describe, expect, it } from 'vitest';
 import { JsonLogger } from '../src/json-logger.ts';
@@ -28,9 +28,14 @@ describe('the ModuleApi given to routing modules', () => {
       settings,
       membership,
       logger: new JsonLogger({ level: 'silent', write: () => {} }),
-      instantiateModules: (given) => {
+      createRouter: ({ membership: guarded, api: given, logger }) => {
         api = given;
-        return [module];
+        return new PresenceRouter({
+          serverName: 'hs.example',
+          membership: guarded,
+          modules: [module],
+          logger,
+        });
       },
     });
     try {

@@ -22,7 +22,6 @@ import {
 } from '@presence-router/core';
 import type { ConfigWarning } from './config-warning.ts';
 import { instantiateRoutingModules } from './internal/module-instantiation.ts';
-import { withModuleName } from './internal/named-module.ts';
 import type { LoadedRoutingModule } from './loaded-routing-module.ts';
 import type { YamlSource } from './yaml-source.ts';
 
@@ -183,16 +182,15 @@ export class LoadedConfig {
       },
       logger,
     );
-    const { moduleNames } = instantiated;
-    const modules = instantiated.modules.map((module, i) =>
-      withModuleName(module, moduleNames[i] as string),
-    );
+    const { moduleNames, modules } = instantiated;
+    // The router names the modules in its logs and explanations; the modules stay as built.
     const router = new PresenceRouter({
       serverName,
       membership: options.membership,
       modules,
       logger,
       excludeRoomsFromPresence: this.excludeRoomsFromPresence,
+      moduleNames,
     });
     return { router, modules, moduleNames, warnings: instantiated.warnings };
   }

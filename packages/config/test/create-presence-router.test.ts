@@ -68,18 +68,19 @@ describe('LoadedConfig.createPresenceRouter', () => {
     expect(await router.getInterestedUsers('@auditor:hs.example')).toBe(ALL_USERS);
   });
 
-  it('returns the modules the router runs, each named by its entry, and their names', async () => {
+  it('returns the modules the router runs (the instances as built) and their names', async () => {
     const config = await loadConfig(HOMESERVER_YAML, { registry, logger: silentLogger });
-    const { modules, moduleNames, warnings } = config.createPresenceRouter({
+    const { router, modules, moduleNames, warnings } = config.createPresenceRouter({
       membership: membership(),
     });
     expect(moduleNames).toEqual([
       'rooms.RoomRouter (presence.routing_modules[0])',
       'audit#AuditRouter (presence.routing_modules[1])',
     ]);
-    expect(modules.map((module) => module.moduleName)).toEqual(moduleNames);
+    // The router names them by their entries; the modules are the constructed instances.
+    expect(router.moduleNames).toEqual(moduleNames);
+    expect(modules.map((module) => module.constructor.name)).toEqual(['RoomRouter', 'AuditRouter']);
     expect(warnings).toEqual([]);
-    // The named module calls the instance, whose methods still see their own `this`.
     const state = userPresenceState('@alice:hs.example', { state: 'online' });
     expect(await modules[1]?.getUsersForStates?.([state])).toEqual(
       new Map([['@auditor:hs.example', [state]]]),

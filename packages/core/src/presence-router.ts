@@ -193,6 +193,11 @@ export class PresenceRouter {
       : `routing_modules[${index}]`;
   }
 
+  /** Rooms left out of default routing and of co-membership (`exclude_rooms_from_presence`). */
+  get excludedRooms(): ReadonlySet<string> {
+    return this.#excluded;
+  }
+
   /** The names of the modules, by position (for logs and explanations). */
   get moduleNames(): readonly string[] {
     return this.#names;
