@@ -6,12 +6,7 @@
  * cannot be imported.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  builtinsOf,
-  loadedSource,
-  modulesLoadedBy,
-  packagesOf,
-} from './support/module-loads/modules-loaded.ts';
+import { builtinsOf, loadedSource, modulesLoadedBy, packagesOf } from './support/module-loads.ts';
 import { createTestSqliteFile } from './support/sqlite.ts';
 
 const DRIVERS = ['better-sqlite3', 'pg'];

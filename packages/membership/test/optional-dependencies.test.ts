@@ -14,7 +14,7 @@ import {
   loadOptionalDependency,
   PG,
 } from '../src/internal/sql/optional-dependencies.ts';
-import { modulesLoadedBy, packagesOf } from './support/module-loads/modules-loaded.ts';
+import { modulesLoadedBy, packagesOf } from './support/module-loads.ts';
 
 /** What Node throws for a package that is not installed. */
 function notFound(name: string): Error {

@@ -1,37 +1,36 @@
 /**
- * What each entry point loads, in a fresh Node process: core and the example router run where
- * core runs (no `node:` built-in, no dependency); the packages' entries load none of the heavy
- * or native modules of the entries they do not need.
+ * What core's and the example router's entry points load, in a fresh Node process: a routing
+ * module runs where core runs — no `node:` built-in and no package (the example router loads
+ * core and nothing else). Membership's entry points have their own tests in that package.
  */
+import { fileURLToPath } from 'node:url';
+import {
+  builtinsOf,
+  loadedSource,
+  modulesLoadedBy,
+  packagesOf,
+} from '@presence-router/test-support/module-loads';
 import { describe, expect, it } from 'vitest';
-import { modulesLoadedBy } from '../src/modules-loaded-by.ts';
 
-const builtins = (urls: readonly string[]): string[] =>
-  urls.filter((url) => url.startsWith('node:'));
-const packagesIn = (urls: readonly string[]): string[] => [
-  ...new Set(
-    urls
-      .map(
-        (url) =>
-          /\/node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1],
-      )
-      .filter((name): name is string => name !== undefined),
-  ),
-];
+const HERE = fileURLToPath(new URL('..', import.meta.url));
 
-describe('entry points load only what they need', () => {
+describe('entry points load only what they need', { timeout: 60_000 }, () => {
   it('@presence-router/core loads no node: built-in and no package', async () => {
-    const loaded = await modulesLoadedBy('@presence-router/core', import.meta.url);
-    expect(loaded.some((url) => url.includes('/packages/core/src/index.ts'))).toBe(true);
-    expect(builtins(loaded)).toEqual([]);
-    expect(packagesIn(loaded)).toEqual([]);
+    const loads = await modulesLoadedBy("await import('@presence-router/core');", { cwd: HERE });
+    expect(loadedSource(loads, 'core', 'index.ts')).toBe(true);
+    expect(builtinsOf(loads)).toEqual([]);
+    expect(packagesOf(loads)).toEqual([]);
+    expect(loads.native).toEqual([]);
   });
 
-  it('@presence-router/example-router loads no node: built-in and no package but core', async () => {
-    const loaded = await modulesLoadedBy('@presence-router/example-router', import.meta.url);
-    expect(loaded.some((url) => url.includes('/packages/example-router/src/index.ts'))).toBe(true);
-    expect(builtins(loaded)).toEqual([]);
-    expect(packagesIn(loaded)).toEqual([]);
-    expect(loaded.some((url) => url.includes('/packages/config/'))).toBe(false);
+  it('@presence-router/example-router loads core alone: no node: built-in, no package', async () => {
+    const loads = await modulesLoadedBy("await import('@presence-router/example-router');", {
+      cwd: HERE,
+    });
+    expect(loadedSource(loads, 'example-router', 'index.ts')).toBe(true);
+    expect(loadedSource(loads, 'core', 'index.ts')).toBe(true);
+    expect(builtinsOf(loads)).toEqual([]);
+    expect(packagesOf(loads)).toEqual([]);
+    expect(loads.resolved.some((r) => r.url?.includes('/packages/config/'))).toBe(false);
   });
 });

@@ -4,8 +4,8 @@
  * hook that logs every module resolved and every native module opened
  * (`record-module-loads.mjs`). The script may call `step(name)` to mark a point: `upTo(name)`
  * tells what was loaded before it. Packages can be hidden, to see what happens where an
- * optional dependency is not installed. The entry-point tests use it to prove what each entry
- * point of this package pulls in, and when.
+ * optional dependency is not installed. Entry-point tests use it to prove what each entry
+ * point pulls in, and when. (Node only: `@presence-router/test-support/module-loads`.)
  *
  * @example
  * ```ts
@@ -13,7 +13,7 @@
  *   const { SynapseSqlMembership } = await import('@presence-router/membership/synapse');
  *   step('imported');
  *   await SynapseSqlMembership.open({ sqlitePath: '/tmp/homeserver.db' });
- * `);
+ * `, { cwd: packageDirectory });
  * expect(packagesOf(loads.upTo('imported'))).toEqual([]);
  * expect(packagesOf(loads)).toContain('better-sqlite3');
  * ```
@@ -26,8 +26,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const RECORDER = fileURLToPath(new URL('./record-module-loads.mjs', import.meta.url));
-/** The package's directory: a script there imports the package by name (self-reference). */
-const PACKAGE_DIR = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** One module resolution. */
 export interface Resolution {
@@ -58,6 +56,11 @@ export interface ModuleLoads extends Loaded {
 
 /** Options of {@link modulesLoadedBy}. */
 export interface ModulesLoadedOptions {
+  /**
+   * The directory the script runs in: packages resolve from there (a package's own
+   * directory imports the package by name, as a self-reference).
+   */
+  readonly cwd: string;
   /** Packages that fail to resolve, as if not installed. */
   readonly hide?: readonly string[];
 }
@@ -76,7 +79,7 @@ interface LogLine {
  * through no resolution hook), so the script's own plumbing is not among what it loaded.
  */
 const PRELUDE = `const step = (name) => process.getBuiltinModule('node:fs').appendFileSync(
-  process.env.MEMBERSHIP_MODULE_LOG, JSON.stringify({ step: name }) + '\\n');
+  process.env.PRESENCE_ROUTER_MODULE_LOG, JSON.stringify({ step: name }) + '\\n');
 `;
 
 function loadedIn(lines: readonly LogLine[]): Loaded {
@@ -93,9 +96,9 @@ function loadedIn(lines: readonly LogLine[]): Loaded {
 /** Runs `script` (an ES module's source) in a fresh Node process; see the module docs. */
 export async function modulesLoadedBy(
   script: string,
-  options: ModulesLoadedOptions = {},
+  options: ModulesLoadedOptions,
 ): Promise<ModuleLoads> {
-  const dir = await mkdtemp(join(tmpdir(), 'membership-module-loads-'));
+  const dir = await mkdtemp(join(tmpdir(), 'presence-router-module-loads-'));
   const log = join(dir, 'loads.jsonl');
   try {
     const stdout = await new Promise<string>((resolve, reject) => {
@@ -112,12 +115,12 @@ export async function modulesLoadedBy(
           PRELUDE + script,
         ],
         {
-          cwd: PACKAGE_DIR,
+          cwd: options.cwd,
           timeout: 60_000,
           env: {
             ...process.env,
-            MEMBERSHIP_MODULE_LOG: log,
-            MEMBERSHIP_HIDDEN_PACKAGES: (options.hide ?? []).join(','),
+            PRESENCE_ROUTER_MODULE_LOG: log,
+            PRESENCE_ROUTER_HIDDEN_PACKAGES: (options.hide ?? []).join(','),
           },
         },
         (error, out, stderr) => {
@@ -162,7 +165,7 @@ export function packagesOf(loads: Loaded): string[] {
   return [...new Set(names)].sort();
 }
 
-/** Whether a module of this package's `src/` at `path` (e.g. `synapse.ts`) was loaded. */
-export function loadedSource(loads: Loaded, path: string): boolean {
-  return loads.resolved.some((r) => r.url?.endsWith(`/packages/membership/src/${path}`));
+/** Whether the workspace package `name`'s `src/<path>` (e.g. `synapse.ts`) was loaded. */
+export function loadedSource(loads: Loaded, name: string, path: string): boolean {
+  return loads.resolved.some((r) => r.url?.endsWith(`/packages/${name}/src/${path}`));
 }

@@ -1,13 +1,13 @@
 // `node --import` entry: installs resolution-recorder.mjs in the loader thread, and records
 // every native module the process loads (`process.dlopen`, which ESM hooks do not see) in the
-// same log. The log and the hidden packages come from MEMBERSHIP_MODULE_LOG and
-// MEMBERSHIP_HIDDEN_PACKAGES (comma-separated).
+// same log. The log and the hidden packages come from PRESENCE_ROUTER_MODULE_LOG and
+// PRESENCE_ROUTER_HIDDEN_PACKAGES (comma-separated).
 import { appendFileSync } from 'node:fs';
 import { register } from 'node:module';
 import { pathToFileURL } from 'node:url';
 
-const log = process.env.MEMBERSHIP_MODULE_LOG;
-const hidden = (process.env.MEMBERSHIP_HIDDEN_PACKAGES ?? '').split(',').filter(Boolean);
+const log = process.env.PRESENCE_ROUTER_MODULE_LOG;
+const hidden = (process.env.PRESENCE_ROUTER_HIDDEN_PACKAGES ?? '').split(',').filter(Boolean);
 
 register('./resolution-recorder.mjs', import.meta.url, { data: { log, hidden } });
 
