@@ -286,7 +286,8 @@ describe('FederationPresenceSender: failures and backoff', () => {
     };
     const history: Record<string, string[]> = {};
     const set = (user: string, presence: 'online' | 'unavailable' | 'offline') => {
-      (history[`@${user}:hs.example`] ??= []).push(presence);
+      const key = `@${user}:hs.example`;
+      history[key] = [...(history[key] ?? []), presence];
       sender.send('remote.example', [state(user, presence)]);
     };
     set('a', 'online');
