@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig, ModuleRegistry } from '@presence-router/config';
 import { ALL_USERS, userPresenceState } from '@presence-router/core';
 import { InMemoryMembership } from '@presence-router/membership';
+import { RecordingLogger } from '@presence-router/test-support';
 import { describe, expect, it } from 'vitest';
 import {
   ExamplePresenceRouter,
@@ -8,7 +9,6 @@ import {
   isParsedExampleRouterConfig,
   registerExampleRouter,
 } from '../src/index.ts';
-import { CapturingLogger } from './support/fake-module-api.ts';
 
 const HS = 'hs.example';
 
@@ -46,7 +46,7 @@ const bob = userPresenceState('@bob:hs.example', { state: 'unavailable' });
 const carol = userPresenceState('@carol:hs.example', { state: 'online' });
 
 async function load(yaml = SEED_YAML) {
-  const logger = new CapturingLogger();
+  const logger = new RecordingLogger();
   const loaded = await loadConfig(yaml, {
     registry: registerExampleRouter(new ModuleRegistry()),
     sourceName: 'homeserver.yaml',
@@ -89,7 +89,7 @@ describe('end to end: the seed YAML -> loadConfig -> PresenceRouter', () => {
       '@sam:partner.example': ['@alice:hs.example', '@bob:hs.example'],
     });
     expect(destinations.has('@pat:remote.example')).toBe(false);
-    expect(logger.warnings.join('\n')).toMatch(/!room2:remote\.example dropped/);
+    expect(logger.messages('warn').join('\n')).toMatch(/!room2:remote\.example dropped/);
   });
 
   it('fanOut: default routing plus the module destinations, remote grouped by server', async () => {

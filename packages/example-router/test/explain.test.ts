@@ -1,8 +1,9 @@
 import { PresenceRouter, userPresenceState } from '@presence-router/core';
 import { InMemoryMembership } from '@presence-router/membership';
+import { RecordingLogger } from '@presence-router/test-support';
 import { describe, expect, it } from 'vitest';
 import { ExamplePresenceRouter } from '../src/index.ts';
-import { CapturingLogger, FakeModuleApi } from './support/fake-module-api.ts';
+import { FakeModuleApi } from './support/fake-module-api.ts';
 
 const HS = 'hs.example';
 const alice = `@alice:${HS}`;
@@ -20,7 +21,7 @@ function setup() {
       users_to_rooms: { [alice]: [`!lobby:${HS}`, `!ops:${HS}`] },
     }),
     new FakeModuleApi(HS, membership),
-    { logger: new CapturingLogger() },
+    { logger: new RecordingLogger() },
   );
   return { membership, module };
 }

@@ -1,8 +1,9 @@
 import { ALL_USERS } from '@presence-router/core';
 import { InMemoryMembership } from '@presence-router/membership';
+import { RecordingLogger } from '@presence-router/test-support';
 import { describe, expect, it } from 'vitest';
 import { ExamplePresenceRouter, ExampleRouterError } from '../src/index.ts';
-import { CapturingLogger, FakeModuleApi } from './support/fake-module-api.ts';
+import { FakeModuleApi } from './support/fake-module-api.ts';
 import { RecordingMembership } from './support/recording-membership.ts';
 
 const HS = 'hs.example';
@@ -23,7 +24,7 @@ function setup(withMembership: boolean) {
   m.join('!lobby:hs.example', '@erin:hs.example');
   m.join('!other:hs.example', '@nobody:hs.example');
   const recording = new RecordingMembership(m);
-  const logger = new CapturingLogger();
+  const logger = new RecordingLogger();
   const router = new ExamplePresenceRouter(
     ExamplePresenceRouter.parseConfig(CONFIG),
     new FakeModuleApi(HS, withMembership ? recording : undefined),
@@ -61,7 +62,7 @@ describe('ExamplePresenceRouter.getInterestedUsers', () => {
     const answer = await router.getInterestedUsers('@dave:hs.example');
     expect(answer).toEqual(new Set());
     expect(answer).not.toBe(ALL_USERS);
-    expect(logger.warnings).toHaveLength(1);
+    expect(logger.messages('warn')).toHaveLength(1);
     expect(await router.getInterestedUsers('@auditor:hs.example')).toBe(ALL_USERS);
   });
 

@@ -1,8 +1,9 @@
 import { type UserPresenceState, userPresenceState } from '@presence-router/core';
 import { InMemoryMembership } from '@presence-router/membership';
+import { RecordingLogger } from '@presence-router/test-support';
 import { describe, expect, it } from 'vitest';
 import { ExamplePresenceRouter, ExampleRouterError } from '../src/index.ts';
-import { CapturingLogger, FakeModuleApi } from './support/fake-module-api.ts';
+import { FakeModuleApi } from './support/fake-module-api.ts';
 import { RecordingMembership } from './support/recording-membership.ts';
 
 const HS = 'hs.example';
@@ -31,7 +32,7 @@ const CONFIG = {
 
 function setup(withMembership: boolean) {
   const recording = new RecordingMembership(membership());
-  const logger = new CapturingLogger();
+  const logger = new RecordingLogger();
   const api = new FakeModuleApi(HS, withMembership ? recording : undefined);
   const router = new ExamplePresenceRouter(ExamplePresenceRouter.parseConfig(CONFIG), api, {
     logger,
@@ -79,9 +80,9 @@ describe('ExamplePresenceRouter.getUsersForStates with a membership source', () 
     const result = await router.getUsersForStates([carol]);
     expect(plain(result)).toEqual({ '@auditor:hs.example': ['@carol:hs.example'] });
     expect(result.has('@zed:remote.example')).toBe(false);
-    expect(logger.warnings).toHaveLength(2);
-    expect(logger.warnings.join('\n')).toMatch(/!elsewhere:remote\.example dropped/);
-    expect(logger.warnings.join('\n')).toMatch(/!unknown:hs\.example dropped/);
+    expect(logger.messages('warn')).toHaveLength(2);
+    expect(logger.messages('warn').join('\n')).toMatch(/!elsewhere:remote\.example dropped/);
+    expect(logger.messages('warn').join('\n')).toMatch(/!unknown:hs\.example dropped/);
   });
 
   it('reads a one-shot generator once: always_send_to_users and rooms all get the states', async () => {
@@ -109,7 +110,7 @@ describe('ExamplePresenceRouter.getUsersForStates with a membership source', () 
     const m = membership();
     m.join('!lobby:hs.example', '@auditor:hs.example');
     const api = new FakeModuleApi(HS, m);
-    const logger = new CapturingLogger();
+    const logger = new RecordingLogger();
     const router = new ExamplePresenceRouter(ExamplePresenceRouter.parseConfig(CONFIG), api, {
       logger,
     });
@@ -118,7 +119,7 @@ describe('ExamplePresenceRouter.getUsersForStates with a membership source', () 
       '@alice:hs.example',
       '@carol:hs.example',
     ]);
-    expect(logger.warnings).toHaveLength(2);
+    expect(logger.messages('warn')).toHaveLength(2);
   });
 
   it('copes with a member listed twice and with rooms reached in any order', async () => {
@@ -183,14 +184,14 @@ describe('ExamplePresenceRouter.getUsersForStates without a membership source', 
     });
     await router.getUsersForStates([alice]);
     await router.getUsersForStates([carol]);
-    expect(logger.warnings).toHaveLength(1);
-    expect(logger.warnings[0]).toMatch(/no membership source/);
+    expect(logger.messages('warn')).toHaveLength(1);
+    expect(logger.messages('warn')[0]).toMatch(/no membership source/);
   });
 
   it('does not warn when the batch touches no mapped room', async () => {
     const { router, logger } = setup(false);
     const dave = userPresenceState('@dave:hs.example');
     await router.getUsersForStates([dave]);
-    expect(logger.warnings).toEqual([]);
+    expect(logger.messages('warn')).toEqual([]);
   });
 });
