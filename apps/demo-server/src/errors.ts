@@ -1,6 +1,7 @@
 /**
- * Errors raised by the demo server. Each has a `name`, a stable string `code`, an optional
- * `cause` and the data a caller needs.
+ * Errors raised by the demo server, each a core `PresenceRouterError` (the base class of every
+ * package's errors) with a `name`, a stable string `code`, an optional `cause` and the data a
+ * caller needs.
  *
  * - {@link MatrixError}: an error answered to a client as Matrix JSON
  *   (`{"errcode": "M_...", "error": "..."}`) with an HTTP status.
@@ -16,6 +17,7 @@
  * ```
  * @module
  */
+import { PresenceRouterError } from '@presence-router/core';
 
 /** Matrix error codes this server answers with. */
 export type MatrixErrcode =
@@ -33,10 +35,8 @@ export type MatrixErrcode =
   | 'M_UNKNOWN';
 
 /** An error answered to a client as `{"errcode", "error"}` JSON with an HTTP status. */
-export class MatrixError extends Error {
+export class MatrixError extends PresenceRouterError<MatrixErrcode> {
   override name = 'MatrixError';
-  /** The Matrix errcode, e.g. `M_FORBIDDEN`. */
-  readonly code: MatrixErrcode;
   /** The HTTP status to answer with. */
   readonly status: number;
   /** For `M_LIMIT_EXCEEDED`: how long the client should wait, in milliseconds. */
@@ -48,9 +48,8 @@ export class MatrixError extends Error {
     message: string,
     options: { retryAfterMs?: number; cause?: unknown } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(code, message, { cause: options.cause });
     this.status = status;
-    this.code = code;
     this.retryAfterMs = options.retryAfterMs;
   }
 
@@ -68,9 +67,12 @@ export class MatrixError extends Error {
 }
 
 /** A wrong command line: unknown command or option, missing argument. Exit code 2. */
-export class CliUsageError extends Error {
+export class CliUsageError extends PresenceRouterError<'INVALID_USAGE'> {
   override name = 'CliUsageError';
-  readonly code = 'USAGE' as const;
+
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('INVALID_USAGE', message, options);
+  }
 }
 
 /** Codes of {@link ServerStartError}. */
@@ -81,17 +83,24 @@ export type ServerStartErrorCode =
   | 'DEMO_DATABASE_FAILED';
 
 /** The server could not be set up or started. */
-export class ServerStartError extends Error {
+export class ServerStartError extends PresenceRouterError<ServerStartErrorCode> {
   override name = 'ServerStartError';
-  readonly code: ServerStartErrorCode;
 
   constructor(code: ServerStartErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
+    super(code, message, options);
   }
 }
 
 /** An error's message, for logs, whatever was thrown. */
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Raised when a presence change is submitted after the pipeline closed (shutdown). */
+export class PipelineClosedError extends PresenceRouterError<'SHUTTING_DOWN'> {
+  override name = 'PipelineClosedError';
+
+  constructor(message: string) {
+    super('SHUTTING_DOWN', message);
+  }
 }

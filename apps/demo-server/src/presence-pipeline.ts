@@ -24,7 +24,7 @@
  * @module
  */
 import type { Logger, UnroutedParts, UserPresenceState } from '@presence-router/core';
-import { messageOf } from './errors.ts';
+import { messageOf, PipelineClosedError } from './errors.ts';
 import type { DueRetries, RoutingRetries } from './routing-retries.ts';
 
 /** Options of {@link PresencePipeline}. */
@@ -57,12 +57,6 @@ interface Batch {
 interface Barrier {
   readonly seq: number;
   readonly resolve: () => void;
-}
-
-/** Raised by {@link PresencePipeline.submit} once the pipeline is closed. */
-export class PipelineClosedError extends Error {
-  override name = 'PipelineClosedError';
-  readonly code = 'SHUTTING_DOWN' as const;
 }
 
 /** The pipeline; see the module documentation. */

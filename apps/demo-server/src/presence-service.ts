@@ -36,10 +36,10 @@ import {
   type UserSet,
   userPresenceState,
 } from '@presence-router/core';
-import { MatrixError, messageOf } from './errors.ts';
+import { MatrixError, messageOf, PipelineClosedError } from './errors.ts';
 import type { FederationSender } from './federation-sender.ts';
 import type { ServerMetrics } from './metrics.ts';
-import { PipelineClosedError, PresencePipeline } from './presence-pipeline.ts';
+import { PresencePipeline } from './presence-pipeline.ts';
 import {
   afterSetPresence,
   afterSync,
