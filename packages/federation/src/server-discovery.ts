@@ -16,15 +16,17 @@
  *
  * The `.well-known` cache follows the specification and Synapse: a response's
  * `Cache-Control: max-age` / `Expires` clamped to [5 minutes, 48 hours], else 24 hours
- * (±10 % jitter); failures for 1 hour (2 minutes if the name had a valid answer within the
- * last 2 hours); a cached answer is refreshed in the last 20 % of its lifetime and kept
+ * (±10 % jitter); failures for 1 hour ±10 % (2 minutes if the name had a valid answer whose
+ * cache period ended less than 2 hours ago); a cached answer is refreshed in the last 20 % of its lifetime and kept
  * while the refresh fails temporarily (network error or 5xx).
  *
  * @example
  * ```ts
  * const resolver = new ServerResolver({ lookupSrv: nodeSrvLookup() }); // from '/node'
- * const target = await resolver.resolve('matrix.org');
- * // { baseUrl: 'https://matrix-federation.matrix.org:443', hostHeader: 'matrix-federation.matrix.org:443', ... }
+ * const target = await resolver.resolve('hs.example');
+ * // with {"m.server": "matrix.hs.example:443"} at https://hs.example/.well-known/matrix/server:
+ * // { baseUrl: 'https://matrix.hs.example:443', hostHeader: 'matrix.hs.example:443',
+ * //   tlsServerName: 'matrix.hs.example', via: 'well-known', ... }
  * ```
  * @module
  */
