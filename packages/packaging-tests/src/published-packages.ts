@@ -17,7 +17,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The packages a consumer installs (directories under packages/). */
-export const PUBLISHED_PACKAGES = ['core', 'config', 'membership', 'example-router'] as const;
+export const PUBLISHED_PACKAGES = [
+  'core',
+  'config',
+  'membership',
+  'example-router',
+  'federation',
+] as const;
 
 const PACKAGES_DIR = fileURLToPath(new URL('../../', import.meta.url));
 

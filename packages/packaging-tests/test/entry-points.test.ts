@@ -33,4 +33,13 @@ describe('entry points load only what they need', { timeout: 60_000 }, () => {
     expect(packagesOf(loads)).toEqual([]);
     expect(loads.resolved.some((r) => r.url?.includes('/packages/config/'))).toBe(false);
   });
+
+  it('@presence-router/federation (its main entry) loads core alone: no node: built-in, no package', async () => {
+    const loads = await modulesLoadedBy("await import('@presence-router/federation');", {
+      cwd: HERE,
+    });
+    expect(loadedSource(loads, 'federation', 'index.ts')).toBe(true);
+    expect(builtinsOf(loads)).toEqual([]);
+    expect(packagesOf(loads)).toEqual([]);
+  });
 });
