@@ -25,7 +25,12 @@
  * @module
  */
 import { ConfigError, parseWithSchema, type YamlSource } from '@presence-router/config';
-import { roomIdProblem, serverNameOf, userIdProblem } from '@presence-router/core';
+import {
+  roomIdProblem,
+  serverNameOf,
+  serverNameProblem,
+  userIdProblem,
+} from '@presence-router/core';
 import { z } from 'zod';
 import type { LogLevel } from './json-logger.ts';
 import { DEFAULT_PRESENCE_TIMERS, type PresenceTimerSettings } from './presence-rules.ts';
@@ -94,6 +99,25 @@ export interface ServerSettings {
   readonly logLevel: LogLevel;
   readonly membership: MembershipSettings;
   readonly lookups: LookupSettings;
+  readonly federation: FederationSettings;
+}
+
+/** Federation: Synapse's keys where Synapse has them, plus our own `federation.enabled/destinations`. */
+export interface FederationSettings {
+  /** Off by default: remote recipients are then logged, not sent to. */
+  readonly enabled: boolean;
+  /** Synapse's `signing_key_path`: generated on first start when missing. */
+  readonly signingKeyPath: string;
+  /** Synapse's `federation_domain_whitelist`: only these servers are sent to and accepted from. */
+  readonly domainWhitelist: readonly string[] | undefined;
+  /** Base URLs by server name (private federations, tests); the only place for `http://`. */
+  readonly destinations: Readonly<Record<string, string>>;
+  /** Synapse's `federation.destination_min_retry_interval` (10m). */
+  readonly minRetryIntervalMs: number;
+  /** Synapse's `federation.destination_retry_multiplier` (2). */
+  readonly retryMultiplier: number;
+  /** Synapse's `federation.destination_max_retry_interval` (1w). */
+  readonly maxRetryIntervalMs: number;
 }
 
 /** Who may open the live page and its event stream. */
@@ -107,8 +131,16 @@ export interface ServerSettingsOptions {
   readonly serverName?: string;
 }
 
-const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w|y)?$/;
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 7 * 86_400_000,
+  y: 365 * 86_400_000,
+};
 
 /** A duration: a number of milliseconds or Synapse's `30s` / `5m` / `1h` / `2d` form. */
 const durationSchema = z.union([z.number(), z.string()]).transform((value, ctx) => {
@@ -230,6 +262,39 @@ const membershipSchema = z
     }
   });
 
+const serverNameKeySchema = z.string().check((ctx) => {
+  const problem = serverNameProblem(ctx.value);
+  if (problem !== undefined) {
+    ctx.issues.push({
+      code: 'custom',
+      input: ctx.value,
+      message: `invalid server name ${JSON.stringify(ctx.value)}: ${problem}`,
+    });
+  }
+});
+
+const federationSchema = z.strictObject(
+  {
+    enabled: z.boolean({ error: 'true or false' }).optional(),
+    destinations: z
+      .record(
+        serverNameKeySchema,
+        z
+          .url({ error: 'a base URL like http://127.0.0.1:8448' })
+          .regex(/^https?:\/\/[^/]+\/?$/, 'a base URL with no path, like http://127.0.0.1:8448'),
+        { error: 'a mapping of server name to base URL' },
+      )
+      .optional(),
+    destination_min_retry_interval: durationSchema.optional(),
+    destination_retry_multiplier: z
+      .number({ error: 'a number greater than 1' })
+      .gt(1, 'a number greater than 1')
+      .optional(),
+    destination_max_retry_interval: durationSchema.optional(),
+  },
+  { error: 'a mapping with enabled, destinations and the destination_* retry settings' },
+);
+
 const settingsSchema = z.looseObject({
   listeners: z.array(listenerSchema, { error: 'a list of listeners' }).min(1).optional(),
   access_tokens: z
@@ -269,6 +334,11 @@ const settingsSchema = z.looseObject({
     .optional(),
   log_level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional(),
   membership: membershipSchema.optional(),
+  signing_key_path: z.string({ error: 'the path of a signing key file' }).min(1).optional(),
+  federation_domain_whitelist: z
+    .array(serverNameKeySchema, { error: 'a list of server names' })
+    .optional(),
+  federation: federationSchema.optional(),
 });
 
 /** Joins a relative path to `baseDir` without Node's `path` (the app stays web-standard). */
@@ -368,6 +438,40 @@ export function parseServerSettings(
     logLevel: raw.log_level ?? 'info',
     membership: membershipSettings(raw.membership, options.baseDir),
     lookups: lookupSettings(raw.membership),
+    federation: federationSettings(raw, options),
+  };
+}
+
+/** Synapse's federation retry defaults. */
+export const DEFAULT_FEDERATION_RETRY = {
+  minRetryIntervalMs: 10 * 60_000,
+  retryMultiplier: 2,
+  maxRetryIntervalMs: 7 * 86_400_000,
+} as const;
+
+function federationSettings(
+  raw: z.output<typeof settingsSchema>,
+  options: ServerSettingsOptions,
+): FederationSettings {
+  const federation = raw.federation ?? {};
+  const minRetryIntervalMs =
+    federation.destination_min_retry_interval ?? DEFAULT_FEDERATION_RETRY.minRetryIntervalMs;
+  return {
+    enabled: federation.enabled ?? false,
+    // Synapse's default: <config folder>/<server_name>.signing.key.
+    signingKeyPath: resolvePath(
+      options.baseDir,
+      raw.signing_key_path ?? `${options.serverName ?? 'homeserver'}.signing.key`,
+    ),
+    domainWhitelist: raw.federation_domain_whitelist,
+    destinations: federation.destinations ?? {},
+    minRetryIntervalMs,
+    retryMultiplier:
+      federation.destination_retry_multiplier ?? DEFAULT_FEDERATION_RETRY.retryMultiplier,
+    maxRetryIntervalMs: Math.max(
+      minRetryIntervalMs,
+      federation.destination_max_retry_interval ?? DEFAULT_FEDERATION_RETRY.maxRetryIntervalMs,
+    ),
   };
 }
 

@@ -104,4 +104,64 @@ describe('server settings', () => {
     const badSize = errorOf('max_request_body_size: lots\n');
     expect(badSize.detail).toContain('expected a size in bytes');
   });
+
+  it("federation: off by default, Synapse's retry defaults, the key file beside the config", () => {
+    const parsed = settings('server_name: hs.example\n', '/etc/presence');
+    expect(parsed.federation).toEqual({
+      enabled: false,
+      signingKeyPath: '/etc/presence/hs.example.signing.key',
+      domainWhitelist: undefined,
+      destinations: {},
+      minRetryIntervalMs: 600_000,
+      retryMultiplier: 2,
+      maxRetryIntervalMs: 604_800_000,
+    });
+    const configured = settings(
+      [
+        'signing_key_path: keys/hs.key',
+        "federation_domain_whitelist: ['b.example', 'c.example:8448']",
+        'federation:',
+        '  enabled: true',
+        "  destinations: { b.example: 'http://127.0.0.1:8009' }",
+        '  destination_min_retry_interval: 30s',
+        '  destination_retry_multiplier: 1.5',
+        '  destination_max_retry_interval: 1d',
+        '',
+      ].join('\n'),
+      '/etc/presence',
+    );
+    expect(configured.federation).toEqual({
+      enabled: true,
+      signingKeyPath: '/etc/presence/keys/hs.key',
+      domainWhitelist: ['b.example', 'c.example:8448'],
+      destinations: { 'b.example': 'http://127.0.0.1:8009' },
+      minRetryIntervalMs: 30_000,
+      retryMultiplier: 1.5,
+      maxRetryIntervalMs: 86_400_000,
+    });
+  });
+
+  it('federation mistakes are located: file, line and column', () => {
+    const withPath = errorOf(
+      "federation:\n  destinations:\n    b.example: 'http://127.0.0.1:8009/x'\n",
+    );
+    expect([withPath.path, withPath.line, withPath.column]).toEqual([
+      'federation.destinations.b.example',
+      3,
+      16,
+    ]);
+    expect(withPath.message).toMatch(/^test\.yaml:3:16: .*a base URL with no path/);
+    const badName = errorOf("federation:\n  destinations:\n    'not a server': 'http://x'\n");
+    expect([badName.path, badName.line]).toEqual(['federation.destinations.not a server', 3]);
+    const multiplier = errorOf('federation:\n  destination_retry_multiplier: 1\n');
+    expect([multiplier.path, multiplier.line, multiplier.detail]).toEqual([
+      'federation.destination_retry_multiplier',
+      2,
+      expect.stringContaining('greater than 1'),
+    ]);
+    const whitelist = errorOf("federation_domain_whitelist: ['ok.example', 'bad server']\n");
+    expect([whitelist.path, whitelist.line]).toEqual(['federation_domain_whitelist[1]', 1]);
+    const unknown = errorOf('federation:\n  enable: true\n');
+    expect([unknown.path, unknown.line]).toEqual(['federation', 2]);
+  });
 });
