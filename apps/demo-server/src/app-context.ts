@@ -11,6 +11,7 @@
  */
 import type { Logger } from '@presence-router/core';
 import type { Authenticator } from './auth.ts';
+import type { Federation } from './federation-wiring.ts';
 import type { ServerMetrics } from './metrics.ts';
 import type { PresenceService } from './presence-service.ts';
 import type { RateLimiter } from './rate-limiter.ts';
@@ -40,6 +41,8 @@ export interface AppContext {
   readonly maxSyncTimeoutMs: number;
   /** Who may open the live page: `off` (404), `admin` (the admin token), `public`. */
   readonly livePage: LivePageAccess;
+  /** The server-server side, when federation is enabled. */
+  readonly federation: Federation | undefined;
   /** Aborted when the server shuts down (ends live-page streams). */
   readonly shutdownSignal: AbortSignal;
 }

@@ -18,8 +18,12 @@ import { MatrixError } from './errors.ts';
 import { CORS_HEADERS, matrixErrorOf, matrixErrorResponse } from './matrix-http.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerClientServerRoutes } from './routes/client-server.ts';
+import { registerFederationRoutes } from './routes/federation.ts';
 import { registerLiveRoutes } from './routes/live.ts';
 import { registerOperationsRoutes } from './routes/operations.ts';
+
+/** The largest federation request body accepted (a full presence transaction is about 1 MB). */
+export const FEDERATION_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /** Builds the app. */
 export function createApp(ctx: AppContext): Hono {
@@ -40,18 +44,23 @@ export function createApp(ctx: AppContext): Hono {
     });
   });
 
-  app.use(
-    '*',
+  const limit = (maxSize: number) =>
     bodyLimit({
-      maxSize: ctx.maxRequestBodyBytes,
+      maxSize,
       onError: () =>
         matrixErrorResponse(
-          new MatrixError(413, 'M_TOO_LARGE', `Request body over ${ctx.maxRequestBodyBytes} bytes`),
+          new MatrixError(413, 'M_TOO_LARGE', `Request body over ${maxSize} bytes`),
         ),
-    }),
+    });
+  // A federation transaction carries up to 100 EDUs of 50 presence states each.
+  const federationLimit = limit(FEDERATION_MAX_BODY_BYTES);
+  const clientLimit = limit(ctx.maxRequestBodyBytes);
+  app.use('*', (c, next) =>
+    c.req.path.startsWith('/_matrix/federation/') ? federationLimit(c, next) : clientLimit(c, next),
   );
 
   registerClientServerRoutes(app, ctx);
+  registerFederationRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
   registerOperationsRoutes(app, ctx);
   registerLiveRoutes(app, ctx);

@@ -80,7 +80,8 @@ export type ServerStartErrorCode =
   | 'MEMBERSHIP_SETUP_FAILED'
   | 'MODULE_SETUP_FAILED'
   | 'LISTEN_FAILED'
-  | 'DEMO_DATABASE_FAILED';
+  | 'DEMO_DATABASE_FAILED'
+  | 'FEDERATION_SETUP_FAILED';
 
 /** The server could not be set up or started. */
 export class ServerStartError extends PresenceRouterError<ServerStartErrorCode> {

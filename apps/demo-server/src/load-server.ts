@@ -14,6 +14,8 @@
 import { type LoadedConfig, loadConfig, ModuleRegistry } from '@presence-router/config';
 import type { Logger } from '@presence-router/core';
 import { registerExampleRouter } from '@presence-router/example-router';
+import { openFederation } from './federation-node.ts';
+import type { Federation } from './federation-wiring.ts';
 import { JsonLogger } from './json-logger.ts';
 import { type MembershipHandle, openMembership } from './membership-from-settings.ts';
 import { PresenceServer } from './presence-server.ts';
@@ -105,10 +107,15 @@ export async function createServerFromConfig(
     options.port === undefined
       ? config.settings
       : { ...config.settings, listen: { ...config.settings.listen, port: options.port } };
+  let federation: Federation | undefined;
   try {
+    federation = settings.federation.enabled
+      ? await openFederation(config.serverName, settings.federation, logger)
+      : undefined;
     const server = await PresenceServer.create({
       serverName: config.serverName,
       settings,
+      federation,
       membership: membership.source,
       editableMembership: membership.editable,
       watchMembership: membership.watch,
@@ -130,9 +137,16 @@ export async function createServerFromConfig(
       serverName: config.serverName,
       membership: membership.description,
       routingModules: config.routing.routingModules.map((entry) => entry.module),
+      federation: settings.federation.enabled
+        ? {
+            signingKey: settings.federation.signingKeyPath,
+            destinations: settings.federation.destinations,
+          }
+        : 'disabled',
     });
     return server;
   } catch (error) {
+    await federation?.close();
     await membership.close();
     throw error;
   }

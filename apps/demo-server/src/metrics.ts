@@ -70,6 +70,37 @@ export class Gauge implements Metric {
   }
 }
 
+/** Gauges with labels, read when rendering: one line per label set. */
+export class LabeledGauge implements Metric {
+  readonly name: string;
+  readonly help: string;
+  readonly #read: () => Iterable<readonly [Readonly<Record<string, string>>, number]>;
+
+  constructor(
+    name: string,
+    help: string,
+    read: () => Iterable<readonly [Readonly<Record<string, string>>, number]>,
+  ) {
+    this.name = name;
+    this.help = help;
+    this.#read = read;
+  }
+
+  render(): string {
+    let out = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} gauge\n`;
+    for (const [labels, value] of this.#read()) {
+      const rendered = Object.entries(labels)
+        .map(
+          ([key, label]) =>
+            `${key}="${label.replace(/["\\\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`))}"`,
+        )
+        .join(',');
+      out += `${this.name}{${rendered}} ${formatNumber(value)}\n`;
+    }
+    return out;
+  }
+}
+
 /** A histogram with fixed upper bounds. */
 export class Histogram implements Metric {
   readonly name: string;
@@ -141,11 +172,20 @@ export class ServerMetrics {
     'Time to route and deliver one batch of presence updates.',
     [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
   );
-  readonly #gauges: Gauge[] = [];
+  readonly #gauges: Metric[] = [];
 
   /** Adds a gauge read at render time. */
   gauge(name: string, help: string, read: () => number): void {
     this.#gauges.push(new Gauge(name, help, read));
+  }
+
+  /** Adds a labeled gauge read at render time. */
+  labeledGauge(
+    name: string,
+    help: string,
+    read: () => Iterable<readonly [Readonly<Record<string, string>>, number]>,
+  ): void {
+    this.#gauges.push(new LabeledGauge(name, help, read));
   }
 
   /** Adds a counter kept by another object, read at render time. */

@@ -106,6 +106,20 @@ export function afterTimers(
   return next;
 }
 
+/** A remote user's presence with no update for this long is offline (Synapse's FEDERATION_TIMEOUT). */
+export const FEDERATION_TIMEOUT_MS = 30 * 60_000;
+
+/**
+ * The state of a remote user after the timer check: offline once its server has sent nothing
+ * about it for {@link FEDERATION_TIMEOUT_MS} (servers re-send online users every 25 minutes).
+ */
+export function afterFederationTimeout(state: UserPresenceState, now: number): UserPresenceState {
+  if (state.state === 'offline' || now - state.lastFederationUpdateTs <= FEDERATION_TIMEOUT_MS) {
+    return state;
+  }
+  return state.with({ state: 'offline', currentlyActive: false });
+}
+
 /**
  * Whether a change is worth sending (Synapse's `should_notify`): the presence, the status
  * message or `currently_active` changed, or an online user's activity moved by more than the

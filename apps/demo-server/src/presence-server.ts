@@ -30,7 +30,9 @@ import type { AppContext, EditableMembership } from './app-context.ts';
 import { Authenticator } from './auth.ts';
 import { messageOf, ServerStartError } from './errors.ts';
 import { EventLoopLag } from './event-loop-lag.ts';
+import { registerFederationMetrics } from './federation-metrics.ts';
 import { type FederationSender, LoggingFederationSender } from './federation-sender.ts';
+import type { Federation } from './federation-wiring.ts';
 import { JsonLogger } from './json-logger.ts';
 import { GuardedMembership } from './membership-guard.ts';
 import { ServerMetrics } from './metrics.ts';
@@ -78,7 +80,11 @@ export interface PresenceServerOptions {
   /** Called on shutdown after everything else (close databases, pollers). */
   readonly close?: () => Promise<void> | void;
   readonly logger?: Logger;
-  readonly federation?: FederationSender;
+  /**
+   * Federation (`federation.enabled`): remote recipients are sent signed EDUs and other
+   * servers' presence comes in. Without it, presence for remote users is logged, not sent.
+   */
+  readonly federation?: Federation;
   /** The clock (default `Date.now`). */
   readonly now?: () => number;
   /** How often the presence timers run, in ms (default: a tenth of the shortest timer, 1-5 s). */
@@ -99,6 +105,7 @@ export class PresenceServer {
   readonly #syncHandler: SyncHandler;
   readonly #shutdown = new AbortController();
   readonly #close: (() => Promise<void> | void) | undefined;
+  readonly #federation: Federation | undefined;
   readonly #unwatch: (() => void) | undefined;
   readonly #timerIntervalMs: number;
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -127,6 +134,7 @@ export class PresenceServer {
     this.metrics = parts.metrics;
     this.service = parts.service;
     this.#close = options.close;
+    this.#federation = options.federation;
     const timers = options.settings.timers;
     this.#timerIntervalMs =
       options.timerIntervalMs ??
@@ -156,6 +164,7 @@ export class PresenceServer {
       maxRequestBodyBytes: options.settings.maxRequestBodyBytes,
       maxSyncTimeoutMs: options.settings.maxSyncTimeoutMs,
       livePage: options.settings.livePage,
+      federation: options.federation,
       shutdownSignal: this.#shutdown.signal,
     };
     this.context = context;
@@ -170,6 +179,8 @@ export class PresenceServer {
       'Users with a sync in progress.',
       () => this.service.syncingCount,
     );
+    if (options.federation !== undefined)
+      registerFederationMetrics(this.metrics, options.federation);
     this.metrics.gauge(
       'presence_router_sync_window_seconds',
       'The coalescing window of long-poll answers now (sync_batch_window, adapted to sync_answer_budget).',
@@ -244,7 +255,7 @@ export class PresenceServer {
           (globalThis as { console?: { log(s: string): void } }).console?.log(line.trimEnd());
         },
       });
-    const federation = options.federation ?? new LoggingFederationSender(logger);
+    const federation = options.federation?.sender ?? new LoggingFederationSender(logger);
     const metrics = new ServerMetrics();
     // Every lookup of the server and its modules answers in bounded time.
     const membership = new GuardedMembership(options.membership, {
@@ -292,6 +303,8 @@ export class PresenceServer {
       logger,
       now: options.now,
     });
+    const presence = service;
+    options.federation?.connect((states, origin) => presence.acceptRemote(states, origin));
     return new PresenceServer(options, {
       logger,
       federation,
@@ -299,6 +312,14 @@ export class PresenceServer {
       service,
       membership,
     });
+  }
+
+  /** Gives federation queues a moment to send what the drain handed them, then closes them. */
+  async #closeFederation(): Promise<void> {
+    const federation = this.#federation;
+    if (federation === undefined) return;
+    await Promise.race([federation.idle(), new Promise((resolve) => setTimeout(resolve, 2000))]);
+    await federation.close();
   }
 
   /** Aborted when shutdown begins. */
@@ -373,6 +394,7 @@ export class PresenceServer {
     if (this.#stopped === undefined) {
       this.#stopped = (async () => {
         await this.stop();
+        await this.#closeFederation();
         await this.#close?.();
       })();
     }

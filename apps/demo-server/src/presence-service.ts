@@ -41,6 +41,7 @@ import type { FederationSender } from './federation-sender.ts';
 import type { ServerMetrics } from './metrics.ts';
 import { PresencePipeline } from './presence-pipeline.ts';
 import {
+  afterFederationTimeout,
   afterSetPresence,
   afterSync,
   afterTimers,
@@ -235,8 +236,10 @@ export class PresenceService {
     this.streams.evictIdle(now - STREAM_IDLE_MS);
     let changes = 0;
     for (const state of this.#current.values()) {
-      if (state.state === 'offline' || !this.isLocal(state.userId)) continue;
-      const next = afterTimers(state, now, this.#syncing.has(state.userId), this.timers);
+      if (state.state === 'offline') continue;
+      const next = this.isLocal(state.userId)
+        ? afterTimers(state, now, this.#syncing.has(state.userId), this.timers)
+        : afterFederationTimeout(state, now);
       if (next !== state) {
         this.#accept(state, next, 'skip');
         changes++;
@@ -336,6 +339,22 @@ export class PresenceService {
         }
       }
       if (states.size > 0) await this.#sendRemote(server, userIds, [...states.values()]);
+    }
+  }
+
+  /**
+   * Presence of remote users, received over federation (the origin's own users only): routed
+   * to local users exactly as local changes are — co-members, the modules' destinations and
+   * their read side. A state equal to the one known is not news. Not accepted while shutting
+   * down (the sending server retries).
+   * @throws MatrixError 503 while shutting down.
+   */
+  acceptRemote(states: readonly UserPresenceState[], _origin: string): void {
+    for (const state of states) {
+      if (this.isLocal(state.userId)) continue;
+      const previous = this.currentState(state.userId);
+      if (previous.equals(state)) continue;
+      this.#accept(previous, state, 'refuse');
     }
   }
 

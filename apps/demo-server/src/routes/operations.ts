@@ -32,6 +32,7 @@ export function registerOperationsRoutes(app: Hono, ctx: AppContext): void {
         // Rooms and users whose membership lookup fails: presence waits for a retry there.
         failing_lookups: retries.failing(ctx.service.now()),
         updates_waiting_for_retry: retries.waitingUsers,
+        ...(ctx.federation === undefined ? {} : { federation: federationHealth(ctx) }),
       },
       stopping ? 503 : 200,
     );
@@ -42,4 +43,22 @@ export function registerOperationsRoutes(app: Hono, ctx: AppContext): void {
     () =>
       new Response(ctx.metrics.render(), { headers: { 'content-type': PROMETHEUS_CONTENT_TYPE } }),
   );
+}
+
+/** Destinations in backoff and inbound refusals, for `/health`. */
+function federationHealth(ctx: AppContext): Record<string, unknown> {
+  const outbound = (ctx.federation as NonNullable<AppContext['federation']>).outbound();
+  const now = Date.now();
+  return {
+    destinations: outbound.destinations.length,
+    pending_states: outbound.pendingStates,
+    destinations_in_backoff: outbound.destinations
+      .filter((d) => d.retryAt !== undefined)
+      .map((d) => ({
+        destination: d.destination,
+        pending: d.pending,
+        retry_in_ms: Math.max(0, (d.retryAt as number) - now),
+        last_error: d.lastError,
+      })),
+  };
 }
