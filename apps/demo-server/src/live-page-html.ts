@@ -1,7 +1,8 @@
 /**
  * The live page's HTML and JavaScript, served as they are (no build step). It lists every
  * known user with their presence, updating live from the server's event stream; choosing a
- * user shows what that user receives and why (the routing explanation).
+ * user shows what that user receives and why (the routing explanation); the latest remote
+ * deliveries (local users' presence sent to other servers) are listed under the users.
  *
  * @example
  * ```ts
@@ -33,6 +34,7 @@ export const LIVE_PAGE_HTML = `<!doctype html>
   .status { color: #66707a; font-size: .85em; }
   #received li { border-bottom: 1px solid #eef0f2; padding: .4rem 0; }
   .why { color: #3d6b99; font-size: .85em; }
+  #remote li { font-size: .9em; padding: .15rem 0; }
   #connection { font-size: .85em; color: #66707a; }
 </style>
 </head>
@@ -43,6 +45,8 @@ export const LIVE_PAGE_HTML = `<!doctype html>
   <section>
     <h2>Users (<span id="online-count">0</span> online)</h2>
     <ul id="users"></ul>
+    <h2>Sent to other servers</h2>
+    <ul id="remote"><li class="status">nothing yet (federation sends remote recipients' presence)</li></ul>
   </section>
   <section>
     <h2 id="received-title">Choose a user to see what they receive and why</h2>
@@ -102,6 +106,17 @@ export const LIVE_PAGE_HTML = `<!doctype html>
     el('received').prepend(li);
   }
 
+  function addRemote(entry) {
+    const list = el('remote');
+    if (list.firstElementChild && list.firstElementChild.classList.contains('status')) list.textContent = '';
+    const li = document.createElement('li');
+    li.dataset.server = entry.server;
+    li.textContent = new Date().toLocaleTimeString() + ' — ' + entry.senders.join(', ') + ' → ' +
+      entry.server + ' (' + entry.recipients + ' user' + (entry.recipients === 1 ? '' : 's') + ')';
+    list.prepend(li);
+    while (list.children.length > 20) list.lastElementChild.remove();
+  }
+
   function choose(user) {
     chosen = user;
     const url = new URL(location.href);
@@ -133,7 +148,9 @@ export const LIVE_PAGE_HTML = `<!doctype html>
       document.body.dataset.ready = chosen || 'all';
     });
     source.addEventListener('update', (event) => {
-      for (const state of JSON.parse(event.data).states) states.set(state.user_id, state);
+      const data = JSON.parse(event.data);
+      for (const state of data.states) states.set(state.user_id, state);
+      for (const entry of data.remote || []) addRemote(entry);
       renderUsers();
     });
     source.addEventListener('received', (event) => {

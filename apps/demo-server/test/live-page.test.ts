@@ -84,4 +84,16 @@ describe.skipIf(!haveChromium)('live page in headless Chromium', () => {
       .catch(() => undefined);
     await page.close();
   });
+
+  it('lists remote deliveries: local presence sent to other servers', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/?access_token=admin-token-123`);
+    await page.waitForSelector('body[data-ready="all"]');
+    // dave shares !ops with @zed:remote.example.
+    await server.as('dave-token-123').setPresence(`@dave:${HS}`, 'online');
+    const sent = page.locator('#remote li[data-server="remote.example"]').first();
+    await sent.waitFor();
+    expect(await sent.textContent()).toContain(`@dave:${HS} → remote.example (1 user)`);
+    await page.close();
+  });
 });

@@ -1,7 +1,9 @@
 /**
  * The live page: `GET /` serves plain HTML+JS (no build step); `GET
  * /_presence_router/live/v1/events?user=@x` streams Server-Sent Events: a `snapshot` of who
- * is online, an `update` per delivered batch, and — for the chosen user — `received` events
+ * is online, an `update` per delivered batch (with its remote deliveries: which local users'
+ * states went to which other server, for how many of its users), and — for the chosen user —
+ * `received` events
  * with what that user was sent and why. It shows everyone's presence and the rooms behind each
  * decision, so `live_page: true` puts both behind the admin token (`?access_token=`, which
  * the page passes on to its event stream); `live_page: public` opens them to anyone who can
@@ -31,6 +33,27 @@ const EXPLAINED_PER_BATCH = 20;
 
 function describe(state: UserPresenceState, now: number): Record<string, unknown> {
   return { user_id: state.userId, ...presenceContent(state, now) };
+}
+
+/** At most this many remote destinations are listed per batch. */
+const REMOTE_PER_BATCH = 20;
+
+/**
+ * What a batch sends to other servers: local users' states only (remote users' presence is
+ * never forwarded), per destination server.
+ */
+function remoteDeliveries(
+  batch: DeliveredBatch,
+  isLocal: (userId: string) => boolean,
+): { server: string; recipients: number; senders: string[] }[] {
+  const out: { server: string; recipients: number; senders: string[] }[] = [];
+  for (const destination of batch.result.remote.values()) {
+    const senders = destination.states.filter((s) => isLocal(s.userId)).map((s) => s.userId);
+    if (senders.length === 0) continue;
+    out.push({ server: destination.serverName, recipients: destination.userIds.length, senders });
+    if (out.length === REMOTE_PER_BATCH) break;
+  }
+  return out;
 }
 
 /** Registers the live page and its event stream on `app`. */
@@ -65,6 +88,7 @@ export function registerLiveRoutes(app: Hono, ctx: AppContext): void {
         push('update', {
           position: batch.position,
           states: batch.states.map((s) => describe(s, now)),
+          remote: remoteDeliveries(batch, ctx.service.isLocal.bind(ctx.service)),
         });
         if (chosen === undefined) return;
         const received = new Map<string, UserPresenceState>();
