@@ -59,6 +59,14 @@ describe('presence-router check', () => {
     expect(run.stderr).toBe('');
   });
 
+  it('accepts the two federating example configurations (a.localhost, b.localhost)', async () => {
+    for (const name of ['a.localhost', 'b.localhost']) {
+      const run = await cli(['check', join(import.meta.dirname, '..', 'examples', `${name}.yaml`)]);
+      expect({ code: run.code, stderr: run.stderr }).toEqual({ code: EXIT_OK, stderr: '' });
+      expect(run.stdout).toContain(`valid (server_name ${name};`);
+    }
+  });
+
   it('reports errors as file:line:column: path: message with exit code 1', async () => {
     const cases: [string, RegExp][] = [
       [
@@ -85,6 +93,10 @@ describe('presence-router check', () => {
       [
         'server_name: hs.example\nlisteners:\n  - port: 99999\n',
         /^bad-6\.yaml:3:11: listeners\[0\]\.port: a port from 0 to 65535/m,
+      ],
+      [
+        "server_name: hs.example\nfederation:\n  enabled: true\n  destinations:\n    b.example: 'ftp://127.0.0.1'\n",
+        /^bad-7\.yaml:5:16: federation\.destinations\.b\.example: /m,
       ],
     ];
     for (const [i, [yaml, expected]] of cases.entries()) {
