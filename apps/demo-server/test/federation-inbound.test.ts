@@ -6,7 +6,8 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { verifyServerKeyResponse } from '@presence-router/federation';
+import { canonicalJson, verifyServerKeyResponse } from '@presence-router/federation';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   freePort,
@@ -227,5 +228,54 @@ describe('inbound transactions from other servers', () => {
         body: { errcode: 'M_UNRECOGNIZED' },
       });
     }
+  });
+
+  it('hostile transactions (fuzzed headers, bodies and paths) get a 4xx Matrix error, never a 5xx, and change nothing', async () => {
+    const { b, c } = await setup();
+    const since = (await b.as('bob-token').sync({ set_presence: 'offline' })).nextBatch;
+    const valid = c.presenceTransaction([online(mallory, 'never')]);
+    const json = fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v));
+    const body = fc.oneof(
+      json,
+      fc.string({ maxLength: 200 }),
+      fc.constant('['.repeat(5000)),
+      fc.constant(canonicalJson({ ...valid, edus: Array.from({ length: 101 }, () => valid.edus) })),
+      fc.constant(JSON.stringify({ ...valid, pdus: 'x' })),
+    );
+    const authorization = fc.oneof(
+      fc.constant(undefined),
+      fc.string({ maxLength: 120 }).map((s) => `X-Matrix ${s}`),
+      fc.constantFrom(
+        'X-Matrix origin=c.test,key="ed25519:x",sig="AAAA"',
+        `X-Matrix origin="c.test",destination="b.test",key="${c.key.keyId}",sig="${'A'.repeat(86)}"`,
+        'Bearer nonsense',
+        'X-Matrix origin="c.test",origin="c.test"',
+      ),
+    );
+    const txnId = fc.oneof(
+      fc.string({ minLength: 1, maxLength: 40 }),
+      fc.constant('t'.repeat(2000)),
+    );
+    await fc.assert(
+      fc.asyncProperty(body, authorization, txnId, async (text, auth, id) => {
+        const reply = await fetch(`${b.url}/_matrix/federation/v1/send/${encodeURIComponent(id)}`, {
+          method: 'PUT',
+          headers: {
+            'content-type': 'application/json',
+            ...(auth === undefined ? {} : { authorization: auth }),
+          },
+          body: text,
+        });
+        const answer = (await reply.json()) as { errcode?: unknown };
+        expect(reply.status).toBeGreaterThanOrEqual(400);
+        expect(reply.status).toBeLessThan(500);
+        expect(typeof answer.errcode).toBe('string');
+      }),
+      {
+        numRuns: Number(process.env.FUZZ_RUNS ?? 150),
+        seed: process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED),
+      },
+    );
+    expect(await statusesSeenByBob(b, since, mallory)).toEqual([]);
   });
 });
