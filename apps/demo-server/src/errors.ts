@@ -7,6 +7,7 @@
  *   (`{"errcode": "M_...", "error": "..."}`) with an HTTP status.
  * - {@link CliUsageError}: the command line was wrong (exit code 2).
  * - {@link ServerStartError}: the server could not be set up (membership source, modules, port).
+ * - {@link StoreUnavailableError}: the presence store (Redis) cannot be reached now.
  *
  * Configuration problems are `ConfigError`s from `@presence-router/config` (with file, line,
  * column and path).
@@ -81,7 +82,8 @@ export type ServerStartErrorCode =
   | 'MODULE_SETUP_FAILED'
   | 'LISTEN_FAILED'
   | 'DEMO_DATABASE_FAILED'
-  | 'FEDERATION_SETUP_FAILED';
+  | 'FEDERATION_SETUP_FAILED'
+  | 'STORE_SETUP_FAILED';
 
 /** The server could not be set up or started. */
 export class ServerStartError extends PresenceRouterError<ServerStartErrorCode> {
@@ -103,5 +105,17 @@ export class PipelineClosedError extends PresenceRouterError<'SHUTTING_DOWN'> {
 
   constructor(message: string) {
     super('SHUTTING_DOWN', message);
+  }
+}
+
+/**
+ * The presence store cannot take or give what was asked now (Redis unreachable, a command
+ * timed out). Writes answer 503 `M_UNKNOWN` with `Retry-After`; nothing was stored.
+ */
+export class StoreUnavailableError extends PresenceRouterError<'STORE_UNAVAILABLE'> {
+  override name = 'StoreUnavailableError';
+
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('STORE_UNAVAILABLE', message, options);
   }
 }
