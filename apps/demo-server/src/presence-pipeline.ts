@@ -119,16 +119,29 @@ export class PresencePipeline {
   }
 
   /**
-   * Accepts a change; returns its sequence number.
+   * Accepts a change; returns its sequence number: `seq` when given (a shared store's feed
+   * position, normally higher than every earlier one), else the next one.
    * @throws PipelineClosedError once the pipeline is closed.
    */
-  submit(state: UserPresenceState): number {
+  submit(state: UserPresenceState, seq?: number): number {
     if (this.#closed) throw new PipelineClosedError('The server is shutting down');
-    const seq = ++this.#seq;
+    const entrySeq = seq ?? this.#seq + 1;
+    this.#seq = Math.max(this.#seq, entrySeq);
     this.#pending.delete(state.userId);
-    this.#pending.set(state.userId, { state, seq });
+    this.#pending.set(state.userId, { state, seq: entrySeq });
     queueMicrotask(() => this.#pump());
-    return seq;
+    return entrySeq;
+  }
+
+  /** The lowest sequence number waiting for a batch (+Infinity: none). */
+  get firstPendingSeq(): number {
+    const first = this.#pending.values().next();
+    return first.done === true ? Number.POSITIVE_INFINITY : first.value.seq;
+  }
+
+  /** The lowest sequence number not yet routed once, pending or in a batch (+Infinity: none). */
+  get lowestOutstandingSeq(): number {
+    return this.#lowestOutstanding();
   }
 
   /** Resolves once every change accepted up to `seq` (default: now) has been routed once. */

@@ -35,10 +35,13 @@ import { type FederationSender, LoggingFederationSender } from './federation-sen
 import type { Federation } from './federation-wiring.ts';
 import { JsonLogger } from './json-logger.ts';
 import { GuardedMembership } from './membership-guard.ts';
+import { MemoryPresenceStore } from './memory-presence-store.ts';
 import { ServerMetrics } from './metrics.ts';
 import { PresenceService } from './presence-service.ts';
+import type { PresenceStore } from './presence-store.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import type { ServerSettings } from './server-settings.ts';
+import { registerStoreMetrics } from './store-metrics.ts';
 import { SyncHandler } from './sync-handler.ts';
 import { SyncStreams } from './sync-streams.ts';
 
@@ -89,6 +92,11 @@ export interface PresenceServerOptions {
   readonly now?: () => number;
   /** How often the presence timers run, in ms (default: a tenth of the shortest timer, 1-5 s). */
   readonly timerIntervalMs?: number;
+  /**
+   * Where presence is kept (default: this process's memory). `redis.enabled` in the settings
+   * needs the store built by the Node entry (`createServerFromConfig`).
+   */
+  readonly store?: PresenceStore;
 }
 
 /** A configured presence server; see the module documentation. */
@@ -231,6 +239,7 @@ export class PresenceServer {
       'Users with a presence stream (synced at least once).',
       () => this.service.streams.size,
     );
+    registerStoreMetrics(this.metrics, this.service);
     this.#unwatch = options.watchMembership?.((roomId, users) => {
       this.service.membershipChanged(roomId, users).catch((error: unknown) => {
         this.logger.error('could not share presence after a membership change', {
@@ -288,7 +297,15 @@ export class PresenceServer {
         { cause },
       );
     }
+    const store = options.store ?? new MemoryPresenceStore(options.settings.store.instanceName);
+    if (options.store === undefined && options.settings.store.kind === 'redis') {
+      throw new ServerStartError(
+        'STORE_SETUP_FAILED',
+        'redis.enabled needs the Redis store, which the Node entry builds (createServerFromConfig)',
+      );
+    }
     service = new PresenceService({
+      store,
       serverName: options.serverName,
       router,
       membership,
@@ -304,6 +321,16 @@ export class PresenceServer {
       now: options.now,
     });
     const presence = service;
+    try {
+      await presence.start();
+    } catch (cause) {
+      await store.close();
+      throw new ServerStartError(
+        'STORE_SETUP_FAILED',
+        `Could not load presence from the store: ${messageOf(cause)}`,
+        { cause },
+      );
+    }
     options.federation?.connect((states, origin) => presence.acceptRemote(states, origin));
     return new PresenceServer(options, {
       logger,
@@ -395,6 +422,7 @@ export class PresenceServer {
       this.#stopped = (async () => {
         await this.stop();
         await this.#closeFederation();
+        await this.service.store.close();
         await this.#close?.();
       })();
     }

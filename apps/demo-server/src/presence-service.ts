@@ -36,7 +36,7 @@ import {
   type UserSet,
   userPresenceState,
 } from '@presence-router/core';
-import { MatrixError, messageOf, PipelineClosedError } from './errors.ts';
+import { MatrixError, messageOf, PipelineClosedError, StoreUnavailableError } from './errors.ts';
 import type { FederationSender } from './federation-sender.ts';
 import type { ServerMetrics } from './metrics.ts';
 import { PresencePipeline } from './presence-pipeline.ts';
@@ -49,6 +49,14 @@ import {
   type SetPresence,
   shouldNotify,
 } from './presence-rules.ts';
+import {
+  type ChangeEntry,
+  type PresenceStore,
+  type ShardLeases,
+  type StoredPresence,
+  type SyncMark,
+  shardOf,
+} from './presence-store.ts';
 import { type DueRetries, type RetryPolicy, RoutingRetries } from './routing-retries.ts';
 import type { SyncStreams } from './sync-streams.ts';
 
@@ -69,9 +77,20 @@ export interface PresenceServiceOptions {
   readonly now?: () => number;
   /** Backoff of retries of what failed lookups left unrouted. */
   readonly retryPolicy?: RetryPolicy;
-  /** Batches routing at the same time (default 4). */
+  /** Batches routing at the same time (default 4; 1 with a shared store, to keep feed order). */
   readonly maxConcurrentBatches?: number;
+  /** Where presence is kept (see `presence-store.ts`). */
+  readonly store: PresenceStore;
 }
+
+/** Shards of the timers and of the federation destinations, over the live instances. */
+export const LEASE_SHARDS = 16;
+
+/** Tries of a write that loses compare-and-set races before it gives up (503). */
+const MAX_COMMIT_TRIES = 5;
+
+/** How long a client is told to wait when the store is unavailable (ms). */
+const STORE_RETRY_AFTER_MS = 2000;
 
 /** How long a client is told to wait when membership is unavailable (ms). */
 const MEMBERSHIP_RETRY_AFTER_MS = 2000;
@@ -109,6 +128,21 @@ export class PresenceService {
   #syncingCache: { readonly version: number; readonly users: UserSet } | undefined;
   /** Users whose last snapshot missed rooms that could not be looked up. */
   readonly #incompleteSnapshots = new Set<string>();
+  readonly #store: PresenceStore;
+  /** The latest stored state of each user known here, with its `seq`. */
+  readonly #stored = new Map<string, StoredPresence>();
+  /** Shared store: the feed is read (handed to the pipeline) up to here. */
+  #consumedThrough = 0;
+  /** The highest `seq` this instance wrote. */
+  #lastOwnSeq = 0;
+  #consumeWaiters: { seq: number; resolve: () => void }[] = [];
+  #accepting = true;
+  readonly #timerLeases: ShardLeases;
+  readonly #federationLeases: ShardLeases;
+  /** Shared store: when each user's sync was last noted in the store (ms). */
+  readonly #markedAt = new Map<string, number>();
+  #commitConflicts = 0;
+  #reloading: Promise<void> | undefined;
 
   constructor(options: PresenceServiceOptions) {
     this.serverName = options.serverName;
@@ -121,13 +155,71 @@ export class PresenceService {
     this.#metrics = options.metrics;
     this.#logger = options.logger;
     this.#retries = new RoutingRetries(options.retryPolicy);
+    this.#store = options.store;
     this.#pipeline = new PresencePipeline({
       route: (states) => this.#route(states),
       retry: (due) => this.#retry(due),
       retries: this.#retries,
       now: this.now,
       logger: this.#logger,
-      maxConcurrentBatches: options.maxConcurrentBatches,
+      // With a shared store the feed's order is the delivery order: one batch at a time
+      // makes "everything up to seq W is delivered" a single number (see feedWatermark).
+      maxConcurrentBatches: this.#store.shared ? 1 : options.maxConcurrentBatches,
+    });
+    this.#timerLeases = this.#store.leases('timers', LEASE_SHARDS);
+    this.#federationLeases = this.#store.leases('federation', LEASE_SHARDS);
+  }
+
+  /** The presence store. */
+  get store(): PresenceStore {
+    return this.#store;
+  }
+
+  /** Writes that lost a compare-and-set race to another write of the same user. */
+  get commitConflicts(): number {
+    return this.#commitConflicts;
+  }
+
+  /**
+   * Loads every stored state (they become the current and delivered states: snapshots show
+   * them) and, with a shared store, starts following the feed from there.
+   * @throws StoreUnavailableError when the store cannot be read.
+   */
+  async start(): Promise<void> {
+    const from = await this.#store.load((page) => {
+      for (const stored of page) this.#adoptStored(stored);
+    });
+    this.#consumedThrough = Math.max(this.#consumedThrough, from);
+    if (this.#store.shared) this.#store.follow(from, (entries) => this.#onFeed(entries));
+  }
+
+  /**
+   * Shared store: the feed position everything up to which has been delivered to this
+   * instance's streams (what a since token carries to another instance); undefined without
+   * a shared store.
+   */
+  feedWatermark(): number | undefined {
+    if (!this.#store.shared) return undefined;
+    return Math.min(this.#consumedThrough, this.#pipeline.lowestOutstandingSeq - 1);
+  }
+
+  /** Shared store: resolves once the feed is consumed through `seq` (or after `timeoutMs`). */
+  consumed(seq: number, timeoutMs = 2000): Promise<boolean> {
+    if (!this.#store.shared || this.#consumedThrough >= seq) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#consumeWaiters = this.#consumeWaiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, timeoutMs);
+      (timer as { unref?: () => void }).unref?.();
+      const waiter = {
+        seq,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
+      };
+      this.#consumeWaiters.push(waiter);
     });
   }
 
@@ -175,21 +267,32 @@ export class PresenceService {
   /**
    * `PUT /presence/{userId}/status`: the change is accepted at once and routed in the
    * background (see {@link caughtUp}).
-   * @throws MatrixError 503 `M_UNKNOWN` (with `Retry-After`) while shutting down.
+   * @throws MatrixError 503 `M_UNKNOWN` (with `Retry-After`) while shutting down or when the
+   * store cannot take the write (nothing was stored).
    */
-  setPresence(
+  async setPresence(
     userId: string,
     presence: PresenceStateName,
     statusMsg: string | null,
-  ): UserPresenceState {
-    const previous = this.currentState(userId);
-    const next = afterSetPresence(previous, presence, statusMsg, this.now());
-    this.#accept(previous, next, 'refuse');
-    return next;
+  ): Promise<UserPresenceState> {
+    const written = await this.#write(
+      userId,
+      (previous) => afterSetPresence(previous, presence, statusMsg, this.now()),
+      'refuse',
+    );
+    return written ?? this.currentState(userId);
   }
 
-  /** Resolves once every change accepted so far has been routed once. */
-  caughtUp(): Promise<void> {
+  /**
+   * Resolves once every change accepted so far has been routed once — with a shared store,
+   * every change this instance wrote, once the feed brought it back (bounded wait).
+   */
+  async caughtUp(): Promise<void> {
+    if (this.#store.shared) {
+      const own = this.#lastOwnSeq;
+      await this.consumed(own);
+      return this.#pipeline.caughtUp(Math.min(own, this.#consumedThrough));
+    }
     return this.#pipeline.caughtUp();
   }
 
@@ -205,8 +308,18 @@ export class PresenceService {
       else this.#readSide.delete(userId);
       // `offline` leaves presence alone: nothing to compute.
       if (setPresence !== 'offline') {
-        const previous = this.currentState(userId);
-        this.#accept(previous, afterSync(previous, setPresence, this.now()), 'skip');
+        this.#noteSync(userId, setPresence);
+        try {
+          await this.#write(
+            userId,
+            (previous) => afterSync(previous, setPresence, this.now()),
+            'skip',
+          );
+        } catch (error) {
+          // The sync goes on without marking the user: the store is down for a moment.
+          if (!(error instanceof MatrixError)) throw error;
+          this.#logger.warn('a sync could not mark its user', { userId, error: error.message });
+        }
       }
     } catch (error) {
       this.syncEnded(userId, setPresence);
@@ -223,7 +336,23 @@ export class PresenceService {
     const state = this.#current.get(userId);
     if (state !== undefined && state.state !== 'offline') {
       this.#current.set(userId, state.with({ lastUserSyncTs: this.now() }));
+      this.#noteSync(userId, setPresence);
     }
+  }
+
+  /**
+   * Shared store: tells the other instances' timers that `userId` synced (at most once a
+   * second per user unless `force`; marks expire after the sync timeout).
+   */
+  #noteSync(userId: string, setPresence: SetPresence): void {
+    if (!this.#store.shared) return;
+    const now = this.now();
+    if (now - (this.#markedAt.get(userId) ?? 0) < 1000) return;
+    this.#markedAt.set(userId, now);
+    this.#store.noteSyncs(
+      [{ userId, lastSyncTs: now, lastActiveSyncTs: setPresence === 'online' ? now : 0 }],
+      this.timers.syncOnlineTimeoutMs + 5000,
+    );
   }
 
   /**
@@ -234,20 +363,77 @@ export class PresenceService {
   async sweepTimers(): Promise<number> {
     const now = this.now();
     this.streams.evictIdle(now - STREAM_IDLE_MS);
-    let changes = 0;
+    const shared = this.#store.shared;
+    if (shared) this.#refreshSyncMarks(now);
+    const due: UserPresenceState[] = [];
     for (const state of this.#current.values()) {
       if (state.state === 'offline') continue;
+      // With a shared store each user's timers run on the instance holding its shard.
+      if (shared && !this.#timerLeases.holds(shardOf(state.userId, LEASE_SHARDS))) continue;
       const next = this.isLocal(state.userId)
         ? afterTimers(state, now, this.#syncing.has(state.userId), this.timers)
         : afterFederationTimeout(state, now);
-      if (next !== state) {
-        this.#accept(state, next, 'skip');
-        changes++;
-      }
+      if (!next.equals(state)) due.push(state);
+    }
+    const marks = shared ? await this.#syncMarksOf(due) : new Map<string, SyncMark>();
+    // The store is down: the next sweep tries again.
+    if (marks === undefined) return 0;
+    let changes = 0;
+    for (const state of due) {
+      const mark = marks.get(state.userId);
+      const changed = await this.#write(
+        state.userId,
+        (previous) => {
+          if (previous.state === 'offline') return previous;
+          if (!this.isLocal(previous.userId)) return afterFederationTimeout(previous, now);
+          // A sync on another instance (its mark) counts as a sync here.
+          const seen =
+            mark === undefined
+              ? previous
+              : previous.with({
+                  lastUserSyncTs: Math.max(previous.lastUserSyncTs, mark.lastSyncTs),
+                  lastActiveTs: Math.max(previous.lastActiveTs, mark.lastActiveSyncTs),
+                });
+          const next = afterTimers(seen, now, this.#syncing.has(previous.userId), this.timers);
+          return next.equals(seen) ? previous : next;
+        },
+        'skip',
+      ).catch((error: unknown) => {
+        if (!(error instanceof MatrixError)) throw error;
+        return undefined; // the store is down: the next sweep tries again
+      });
+      if (changed !== undefined) changes++;
     }
     await this.#completeSnapshots();
-    await this.#pipeline.caughtUp();
+    await this.caughtUp();
     return changes;
+  }
+
+  /** Shared store: the unexpired sync marks of `states`' users (none when the store is down). */
+  async #syncMarksOf(
+    states: readonly UserPresenceState[],
+  ): Promise<Map<string, SyncMark> | undefined> {
+    const local = states.filter((state) => this.isLocal(state.userId)).map((s) => s.userId);
+    if (local.length === 0) return new Map();
+    try {
+      return await this.#store.syncMarks(local);
+    } catch (error) {
+      this.#logger.warn('sync marks unavailable; the timers wait for the store', {
+        error: messageOf(error),
+      });
+      return undefined;
+    }
+  }
+
+  /** Shared store: renews the marks of the syncs in progress here (they outlive the timeout). */
+  #refreshSyncMarks(now: number): void {
+    const marks = [];
+    for (const userId of this.#syncing.keys()) {
+      this.#markedAt.set(userId, now);
+      const active = this.#current.get(userId)?.currentlyActive === true;
+      marks.push({ userId, lastSyncTs: now, lastActiveSyncTs: active ? now : 0 });
+    }
+    if (marks.length > 0) this.#store.noteSyncs(marks, this.timers.syncOnlineTimeoutMs + 5000);
   }
 
   /** Snapshots that missed failing rooms: once the rooms answer, the next sync gets one. */
@@ -269,6 +455,25 @@ export class PresenceService {
     const { users, complete } = await this.router.usersSeenBy(userId);
     if (!complete) this.#incompleteSnapshots.add(userId);
     return users;
+  }
+
+  /**
+   * Which of `states` `userId` receives: core's fan-out of them (default routing, the
+   * modules' destinations) and the modules' read side. For syncs that continue another
+   * instance's token (see `feed-changes.ts`).
+   */
+  async receivedBy(
+    userId: string,
+    states: readonly UserPresenceState[],
+  ): Promise<UserPresenceState[]> {
+    const result = await this.router.fanOut(states);
+    const received = new Map<string, UserPresenceState>();
+    for (const state of result.statesFor(userId)) received.set(state.userId, state);
+    const interest = await this.router.getInterestedUsers(userId);
+    for (const state of result.states) {
+      if (interest === ALL_USERS || interest.has(state.userId)) received.set(state.userId, state);
+    }
+    return [...received.values()];
   }
 
   /**
@@ -315,7 +520,7 @@ export class PresenceService {
    * with a warning.
    */
   async sendLocalOnlinePresenceTo(users: Iterable<string>): Promise<void> {
-    const remote = new Map<string, string[]>();
+    const valid: string[] = [];
     for (const userId of users) {
       if (!isValidUserId(userId)) {
         this.#logger.warn('sendLocalOnlinePresenceTo: not a user ID; skipped', {
@@ -323,11 +528,36 @@ export class PresenceService {
         });
         continue;
       }
+      valid.push(userId);
+    }
+    if (valid.length === 0) return;
+    if (this.#store.shared) {
+      // Every instance serves the local users syncing there; the destination's one sender
+      // sends the remote snapshots (see #onFeed).
+      try {
+        await this.#store.requestSnapshots(valid);
+      } catch (error) {
+        if (error instanceof StoreUnavailableError) throw storeUnavailable();
+        throw error;
+      }
+      return;
+    }
+    await this.#snapshotsFor(valid, false);
+  }
+
+  /**
+   * Local users' next syncs become snapshots; remote users' servers get the snapshot now
+   * (with a shared store: only the destinations this instance sends to).
+   */
+  async #snapshotsFor(users: readonly string[], onlyHeldDestinations: boolean): Promise<void> {
+    const remote = new Map<string, string[]>();
+    for (const userId of users) {
       if (this.isLocal(userId)) {
         this.streams.requestSnapshot(userId);
         continue;
       }
       const server = serverNameOf(userId) as string;
+      if (onlyHeldDestinations && !this.#sendsTo(server)) continue;
       remote.set(server, [...(remote.get(server) ?? []), userId]);
     }
     for (const [server, userIds] of remote) {
@@ -342,19 +572,26 @@ export class PresenceService {
     }
   }
 
+  /** Whether this instance sends to `serverName` (with a shared store: holds its shard). */
+  #sendsTo(serverName: string): boolean {
+    return this.#federationLeases.holds(shardOf(serverName, LEASE_SHARDS));
+  }
+
   /**
    * Presence of remote users, received over federation (the origin's own users only): routed
    * to local users exactly as local changes are — co-members, the modules' destinations and
    * their read side. A state equal to the one known is not news. Not accepted while shutting
    * down (the sending server retries).
-   * @throws MatrixError 503 while shutting down.
+   * @throws MatrixError 503 while shutting down or when the store cannot take them.
    */
-  acceptRemote(states: readonly UserPresenceState[], _origin: string): void {
+  async acceptRemote(states: readonly UserPresenceState[], _origin: string): Promise<void> {
     for (const state of states) {
       if (this.isLocal(state.userId)) continue;
-      const previous = this.currentState(state.userId);
-      if (previous.equals(state)) continue;
-      this.#accept(previous, state, 'refuse');
+      await this.#write(
+        state.userId,
+        (previous) => (previous.equals(state) ? previous : state),
+        'refuse',
+      );
     }
   }
 
@@ -385,14 +622,27 @@ export class PresenceService {
 
   /** Stops accepting changes: `PUT` answers 503 from now on; syncs no longer change presence. */
   stopAccepting(): void {
-    this.#pipeline.close();
+    this.#accepting = false;
+    // With a shared store, this instance's own writes still come back through the feed.
+    if (!this.#store.shared) this.#pipeline.close();
   }
 
   /**
    * Resolves when every accepted change has been routed and delivered (failing parts get one
    * last attempt); returns how many rooms or users still fail (their recipients missed it).
+   * With a shared store, first waits (up to 5 s) for the feed to bring back this instance's
+   * own writes.
    */
   async drain(): Promise<number> {
+    if (this.#store.shared) {
+      if (!(await this.consumed(this.#lastOwnSeq, 5000))) {
+        this.#logger.warn('shutting down before the feed brought back every own write', {
+          lastOwnSeq: this.#lastOwnSeq,
+          consumedThrough: this.#consumedThrough,
+        });
+      }
+      this.#pipeline.close();
+    }
     const failing = await this.#pipeline.drain();
     if (failing > 0) {
       this.#logger.warn('shutting down with presence that failing lookups kept from recipients', {
@@ -409,30 +659,166 @@ export class PresenceService {
   }
 
   /**
-   * Accepts a transition: stored always, handed to the pipeline when it is news. When the
-   * pipeline is closed (shutdown), `'refuse'` throws 503 and `'skip'` drops the change.
+   * Writes the transition `compute` makes of the user's current state: to the store
+   * (compare-and-set, recomputed from the stored state when another write came first), then
+   * — unless it is only a quiet refresh — to the pipeline (a shared store's feed brings it
+   * back to every instance's pipeline instead). Resolves to the state written, or undefined
+   * when there was nothing to write. While shutting down, `'refuse'` throws 503 and
+   * `'skip'` drops the change.
+   * @throws MatrixError 503 `M_UNKNOWN` with `Retry-After` when it cannot be stored.
    */
-  #accept(previous: UserPresenceState, next: UserPresenceState, closed: 'refuse' | 'skip'): void {
-    if (previous === next) return;
-    const quiet = !shouldNotify(previous, next, this.timers) && this.#published.has(next.userId);
-    if (this.#pipeline.closed && !quiet) {
-      if (closed === 'refuse') throw shuttingDown();
-      return;
+  async #write(
+    userId: string,
+    compute: (previous: UserPresenceState) => UserPresenceState,
+    closed: 'refuse' | 'skip',
+  ): Promise<UserPresenceState | undefined> {
+    for (let attempt = 0; attempt < MAX_COMMIT_TRIES; attempt++) {
+      const previous = this.currentState(userId);
+      const next = compute(previous);
+      if (next === previous) return undefined;
+      const quiet = !shouldNotify(previous, next, this.timers) && this.#published.has(userId);
+      if ((!this.#accepting || this.#pipeline.closed) && !quiet) {
+        if (closed === 'refuse') throw shuttingDown();
+        return undefined;
+      }
+      if (quiet && this.#store.shared && !this.#worthStoring(userId, next)) {
+        this.#refreshQuietly(next); // a timestamp moved a little: this instance only
+        return next;
+      }
+      const stored = this.#stored.get(userId);
+      let result: Awaited<ReturnType<PresenceStore['commit']>>;
+      try {
+        result = await this.#store.commit({
+          state: next,
+          expectedSeq: stored?.seq ?? 0,
+          notify: !quiet,
+        });
+      } catch (error) {
+        if (error instanceof StoreUnavailableError) throw storeUnavailable();
+        throw error;
+      }
+      if (!result.ok) {
+        this.#commitConflicts++;
+        if (result.current !== undefined) this.#adoptStored(result.current);
+        continue;
+      }
+      if (result.seq > (this.#stored.get(userId)?.seq ?? 0)) {
+        this.#stored.set(userId, { state: next, seq: result.seq });
+        this.#current.set(userId, next);
+      }
+      this.#lastOwnSeq = Math.max(this.#lastOwnSeq, result.seq);
+      if (quiet) {
+        this.#refreshQuietly(next);
+        return next;
+      }
+      this.#metrics.updates.inc();
+      if (!this.#store.shared) {
+        try {
+          this.#pipeline.submit(next);
+        } catch (error) {
+          if (error instanceof PipelineClosedError) throw shuttingDown();
+          throw error;
+        }
+      }
+      return next;
     }
+    throw new MatrixError(503, 'M_UNKNOWN', 'Too many concurrent updates of this user; retry', {
+      retryAfterMs: 200,
+    });
+  }
+
+  /** A quiet refresh: what snapshots show (a state pending or routing is published with it). */
+  #refreshQuietly(next: UserPresenceState): void {
     this.#current.set(next.userId, next);
-    if (quiet) {
-      // Not news (a sync or activity timestamp): refresh what snapshots show, quietly. A
-      // state pending or routing for the user is published with this refresh (see #publish).
-      if (!this.#pipeline.holds(next.userId)) this.#published.set(next.userId, next);
+    if (!this.#pipeline.holds(next.userId)) this.#published.set(next.userId, next);
+  }
+
+  /**
+   * Shared store: whether a quiet refresh is worth a write — its activity moved by a quarter
+   * of `last_active_granularity` or more since the stored state (the other instances' timers
+   * read it; sync marks cover the sync timestamps).
+   */
+  #worthStoring(userId: string, next: UserPresenceState): boolean {
+    const stored = this.#stored.get(userId)?.state;
+    if (stored === undefined) return true;
+    return next.lastActiveTs - stored.lastActiveTs >= this.timers.lastActiveGranularityMs / 4;
+  }
+
+  /** A stored state read back (load, a lost race, the feed): adopted when newer. */
+  #adoptStored(stored: StoredPresence): boolean {
+    const userId = stored.state.userId;
+    const known = this.#stored.get(userId);
+    if (known !== undefined && known.seq >= stored.seq) return false;
+    this.#stored.set(userId, stored);
+    this.#current.set(userId, stored.state);
+    if (!this.#pipeline.holds(userId) && !this.#published.has(userId)) {
+      this.#published.set(userId, stored.state);
+    }
+    return true;
+  }
+
+  /** Shared store: a page of the feed, in `seq` order. */
+  #onFeed(entries: readonly ChangeEntry[]): void {
+    for (const entry of entries) {
+      if (entry.seq <= this.#consumedThrough && entry.kind !== 'gap') continue;
+      if (entry.kind === 'gap') {
+        this.#reload();
+      } else if (entry.kind === 'snapshot-request') {
+        void this.#snapshotsFor(entry.users, true).catch((error: unknown) => {
+          this.#logger.error('a requested snapshot failed', { error: messageOf(error) });
+        });
+      } else {
+        this.#applyFeedState(entry.seq, entry.state, entry.notify);
+      }
+      if (entry.seq > this.#consumedThrough) this.#consumedThrough = entry.seq;
+    }
+    if (this.#consumeWaiters.length > 0) {
+      const waiting = [];
+      for (const waiter of this.#consumeWaiters) {
+        if (waiter.seq <= this.#consumedThrough) waiter.resolve();
+        else waiting.push(waiter);
+      }
+      this.#consumeWaiters = waiting;
+    }
+  }
+
+  /** Shared store: one state of the feed: replicated, and routed when it is news here. */
+  #applyFeedState(seq: number, state: UserPresenceState, notify: boolean): void {
+    const userId = state.userId;
+    const known = this.#stored.get(userId);
+    if (known === undefined || seq > known.seq) {
+      this.#stored.set(userId, { state, seq });
+      this.#current.set(userId, state);
+    }
+    if (!notify && this.#published.has(userId)) {
+      if (!this.#pipeline.holds(userId)) this.#published.set(userId, state);
       return;
     }
-    this.#metrics.updates.inc();
-    try {
-      this.#pipeline.submit(next);
-    } catch (error) {
-      if (error instanceof PipelineClosedError) throw shuttingDown();
-      throw error;
-    }
+    if (this.#pipeline.closed) return;
+    this.#pipeline.submit(state, seq);
+  }
+
+  /** Shared store: the feed was trimmed past this instance: every state is read again. */
+  #reload(): void {
+    if (this.#reloading !== undefined) return;
+    this.#logger.warn('the presence feed was trimmed past this instance; reloading every state');
+    this.#reloading = this.#store
+      .load((page) => {
+        for (const stored of page) {
+          if (this.#adoptStored(stored) && !this.#pipeline.closed) {
+            this.#pipeline.submit(stored.state, stored.seq);
+          }
+        }
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          this.#logger.error('reloading presence failed', { error: messageOf(error) });
+        },
+      )
+      .finally(() => {
+        this.#reloading = undefined;
+      });
   }
 
   /** Publishes a routed state, or the quiet refresh of it accepted since. */
@@ -533,6 +919,8 @@ export class PresenceService {
     userIds: readonly string[],
     states: readonly UserPresenceState[],
   ): Promise<void> {
+    // With a shared store every instance routes every change; one sends to each destination.
+    if (this.#store.shared && !this.#sendsTo(serverName)) return;
     this.#metrics.remoteSends.inc();
     try {
       await this.#federation.sendPresence(serverName, userIds, states);
@@ -549,6 +937,13 @@ export class PresenceService {
 function shuttingDown(): MatrixError {
   return new MatrixError(503, 'M_UNKNOWN', 'The server is shutting down; retry on another', {
     retryAfterMs: 5000,
+  });
+}
+
+/** 503 `M_UNKNOWN` for a write the store could not take (nothing was stored). */
+function storeUnavailable(): MatrixError {
+  return new MatrixError(503, 'M_UNKNOWN', 'Presence cannot be stored right now; retry', {
+    retryAfterMs: STORE_RETRY_AFTER_MS,
   });
 }
 

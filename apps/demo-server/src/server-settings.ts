@@ -100,7 +100,27 @@ export interface ServerSettings {
   readonly membership: MembershipSettings;
   readonly lookups: LookupSettings;
   readonly federation: FederationSettings;
+  readonly store: StoreSettings;
 }
+
+/**
+ * Where presence lives: this process's memory (the default), or Redis shared by every
+ * instance (Synapse's `redis:` block, plus `instance_name`).
+ */
+export type StoreSettings =
+  | { readonly kind: 'memory'; readonly instanceName: string | undefined }
+  | {
+      readonly kind: 'redis';
+      readonly instanceName: string | undefined;
+      readonly host: string;
+      readonly port: number;
+      readonly dbid: number;
+      readonly password: string | undefined;
+      /** Our own: every key starts with it (several deployments on one Redis). */
+      readonly keyPrefix: string;
+      /** Our own: the change feed's `MAXLEN` (entries kept for late and moving readers). */
+      readonly streamMaxLength: number;
+    };
 
 /** Federation: Synapse's keys where Synapse has them, plus our own `federation.enabled/destinations`. */
 export interface FederationSettings {
@@ -339,6 +359,42 @@ const settingsSchema = z.looseObject({
     .array(serverNameKeySchema, { error: 'a list of server names' })
     .optional(),
   federation: federationSchema.optional(),
+  instance_name: z
+    .string({ error: 'a name for this instance' })
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_" and "-", at most 64')
+    .optional(),
+  redis: z
+    .strictObject(
+      {
+        enabled: z.boolean({ error: 'true or false' }).optional(),
+        host: z.string({ error: 'a host name or address' }).min(1).optional(),
+        port: z
+          .number({ error: 'a port from 1 to 65535' })
+          .int('a port from 1 to 65535')
+          .min(1, 'a port from 1 to 65535')
+          .max(65_535, 'a port from 1 to 65535')
+          .optional(),
+        dbid: z
+          .number({ error: 'a database number (0-15 on a default Redis)' })
+          .int('a whole database number')
+          .min(0, 'a database number from 0')
+          .optional(),
+        password: z.string({ error: 'the password (a string)' }).min(1).optional(),
+        key_prefix: z
+          .string({ error: 'a key prefix' })
+          .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'letters, digits, ".", "_", ":" and "-", at most 64')
+          .optional(),
+        stream_max_length: z
+          .number({ error: 'a number of entries (at least 1000)' })
+          .int('a whole number of entries')
+          .min(1000, 'at least 1000 entries')
+          .optional(),
+      },
+      {
+        error: 'a mapping with enabled, host, port, dbid, password, key_prefix, stream_max_length',
+      },
+    )
+    .optional(),
 });
 
 /** Joins a relative path to `baseDir` without Node's `path` (the app stays web-standard). */
@@ -439,6 +495,33 @@ export function parseServerSettings(
     membership: membershipSettings(raw.membership, options.baseDir),
     lookups: lookupSettings(raw.membership),
     federation: federationSettings(raw, options),
+    store: storeSettings(raw),
+  };
+}
+
+/** Defaults of the Redis store (Synapse's host, port and dbid). */
+export const DEFAULT_REDIS = {
+  host: 'localhost',
+  port: 6379,
+  dbid: 0,
+  keyPrefix: 'presence-router',
+  streamMaxLength: 100_000,
+} as const;
+
+function storeSettings(raw: z.output<typeof settingsSchema>): StoreSettings {
+  const redis = raw.redis;
+  if (redis === undefined || redis.enabled !== true) {
+    return { kind: 'memory', instanceName: raw.instance_name };
+  }
+  return {
+    kind: 'redis',
+    instanceName: raw.instance_name,
+    host: redis.host ?? DEFAULT_REDIS.host,
+    port: redis.port ?? DEFAULT_REDIS.port,
+    dbid: redis.dbid ?? DEFAULT_REDIS.dbid,
+    password: redis.password,
+    keyPrefix: redis.key_prefix ?? DEFAULT_REDIS.keyPrefix,
+    streamMaxLength: redis.stream_max_length ?? DEFAULT_REDIS.streamMaxLength,
   };
 }
 

@@ -15,6 +15,7 @@
  */
 import type { UserPresenceState } from '@presence-router/core';
 import { MatrixError } from './errors.ts';
+import { changesFromFeed } from './feed-changes.ts';
 import { type PresenceEvent, presenceEvent } from './presence-event.ts';
 import type { SetPresence } from './presence-rules.ts';
 import type { PresenceService } from './presence-service.ts';
@@ -60,6 +61,7 @@ export class SyncHandler {
   async sync(userId: string, request: SyncRequest): Promise<SyncPresenceResponse> {
     const streams = this.#service.streams;
     let since: number | undefined;
+    let feedSeq: number | undefined;
     if (request.since !== undefined) {
       const parsed = streams.parseToken(request.since);
       if (parsed.kind === 'malformed') {
@@ -69,14 +71,17 @@ export class SyncHandler {
           `Invalid since token ${JSON.stringify(request.since)}`,
         );
       }
-      // A token of an earlier run of this server: start over with a snapshot.
       if (parsed.kind === 'position') since = parsed.position;
+      // Another instance's token (or an earlier run's): with a shared store it continues
+      // from the feed position it carries; else the sync starts over with a snapshot.
+      else if (this.#service.store.shared) feedSeq = parsed.feedSeq;
     }
     await this.#service.syncStarted(userId, request.setPresence);
     try {
       // What was accepted before this sync (its own presence included) is routed first.
       await this.#service.caughtUp();
       streams.open(userId, this.#service.now());
+      if (feedSeq !== undefined) return await this.#hop(userId, feedSeq, request);
       if (since === undefined) return await this.#initial(userId, undefined);
       if (request.fullState === true) return await this.#initial(userId, since);
       return await this.#incremental(userId, since, request);
@@ -96,6 +101,46 @@ export class SyncHandler {
       return this.#respond(userId, position, mergeLatest(changes, states));
     }
     return this.#respond(userId, position, states);
+  }
+
+  /**
+   * A token of another instance, at feed position `feedSeq`: what the feed holds after it
+   * for this user (read from the store up to what this instance has delivered), then this
+   * instance's own stream from there.
+   */
+  async #hop(userId: string, feedSeq: number, request: SyncRequest): Promise<SyncPresenceResponse> {
+    const service = this.#service;
+    const streams = service.streams;
+    // The token may be ahead of this instance: let the feed catch up (bounded).
+    await service.consumed(feedSeq);
+    await service.caughtUp();
+    // Synchronously: the local position and the feed position it covers belong together.
+    const from = streams.position;
+    const through = service.feedWatermark() ?? 0;
+    if (feedSeq > through) {
+      // Still ahead (the feed is slow here): the safe answer is a full snapshot.
+      return this.#snapshotFrom(userId, from, true);
+    }
+    const found = await changesFromFeed(service, userId, feedSeq, through);
+    if (found.kind === 'snapshot') return this.#snapshotFrom(userId, from, found.includeOffline);
+    if (found.states.length === 0) return this.#incremental(userId, from, request);
+    const position = streams.position;
+    const local = streams.changesSince(userId, from).states;
+    streams.markAnswered(userId);
+    return this.#respond(userId, position, mergeLatest(found.states, local));
+  }
+
+  /** A snapshot of the user's interest, plus what this instance delivered after `from`. */
+  async #snapshotFrom(
+    userId: string,
+    from: number,
+    includeOffline: boolean,
+  ): Promise<SyncPresenceResponse> {
+    const interest = await this.#service.interestedUsers(userId);
+    const position = this.#service.streams.position;
+    const states = this.#service.snapshot(interest, includeOffline);
+    const local = this.#service.streams.changesSince(userId, from).states;
+    return this.#respond(userId, position, mergeLatest(local, states));
   }
 
   async #incremental(
@@ -142,7 +187,7 @@ export class SyncHandler {
     const now = this.#service.now();
     this.#service.streams.noteAnswer(userId, position);
     return {
-      next_batch: this.#service.streams.tokenOf(position),
+      next_batch: this.#service.streams.tokenOf(position, this.#service.feedWatermark()),
       presence: { events: states.map((state) => presenceEvent(state, now)) },
     };
   }

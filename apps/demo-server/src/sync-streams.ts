@@ -70,7 +70,11 @@ export interface AbortSignalLike {
 /** A parsed since token. */
 export type ParsedToken =
   | { readonly kind: 'position'; readonly position: number }
-  | { readonly kind: 'other-instance' }
+  /**
+   * A token of another instance, or of an earlier run of this one; `feedSeq` is the shared
+   * feed's position it was issued at (tokens of a shared store only).
+   */
+  | { readonly kind: 'other-instance'; readonly feedSeq: number | undefined }
   | { readonly kind: 'malformed' };
 
 /** Options of {@link SyncStreams}. */
@@ -92,7 +96,7 @@ const ADAPT_EVERY_MS = 250;
 /** Event-loop lag (ms) above which the process counts as overloaded. */
 const OVERLOAD_LAG_MS = 20;
 
-const TOKEN = /^p(\d{1,15})_([A-Za-z0-9]{1,32})$/;
+const TOKEN = /^p(\d{1,15})_([A-Za-z0-9]{1,32})(?:_(\d{1,15}))?$/;
 
 /** The per-user presence streams of one server process. */
 export class SyncStreams {
@@ -186,16 +190,26 @@ export class SyncStreams {
     return ++this.#position;
   }
 
-  /** The since token of a position. */
-  tokenOf(position: number): string {
-    return `p${position}_${this.instanceId}`;
+  /**
+   * The since token of `position`: `p<position>_<instance>`, plus `_<feedSeq>` with a shared
+   * store (the feed position everything up to which is in the answers so far, so another
+   * instance can continue from it).
+   */
+  tokenOf(position: number, feedSeq?: number): string {
+    const base = `p${position}_${this.instanceId}`;
+    return feedSeq === undefined ? base : `${base}_${feedSeq}`;
   }
 
   /** Parses a since token. */
   parseToken(token: string): ParsedToken {
     const match = TOKEN.exec(token);
     if (match === null) return { kind: 'malformed' };
-    if (match[2] !== this.instanceId) return { kind: 'other-instance' };
+    if (match[2] !== this.instanceId) {
+      return {
+        kind: 'other-instance',
+        feedSeq: match[3] === undefined ? undefined : Number(match[3]),
+      };
+    }
     const position = Number(match[1]);
     return position > this.#position ? { kind: 'malformed' } : { kind: 'position', position };
   }

@@ -1,6 +1,6 @@
 /**
  * Operations endpoints: `GET /health` (`ok`; `degraded` while membership lookups fail,
- * listing the failing rooms and users; `stopping`, with 503, during shutdown) and
+ * listing the failing rooms and users, or while the presence store is unreachable; `stopping`, with 503, during shutdown) and
  * `GET /metrics` (Prometheus text format).
  *
  * @example
@@ -20,7 +20,9 @@ export function registerOperationsRoutes(app: Hono, ctx: AppContext): void {
   app.get('/health', () => {
     const stopping = ctx.shutdownSignal.aborted;
     const { retries, pipeline } = ctx.service;
-    const status = stopping ? 'stopping' : retries.size > 0 ? 'degraded' : 'ok';
+    const store = ctx.service.store.status();
+    const degraded = retries.size > 0 || !store.connected;
+    const status = stopping ? 'stopping' : degraded ? 'degraded' : 'ok';
     return jsonResponse(
       {
         status,
@@ -32,6 +34,14 @@ export function registerOperationsRoutes(app: Hono, ctx: AppContext): void {
         // Rooms and users whose membership lookup fails: presence waits for a retry there.
         failing_lookups: retries.failing(ctx.service.now()),
         updates_waiting_for_retry: retries.waitingUsers,
+        store: {
+          kind: store.kind,
+          instance: ctx.service.store.instanceName,
+          connected: store.connected,
+          ...(store.lastError === undefined ? {} : { last_error: store.lastError }),
+          followed_seq: store.followedThrough,
+          instances: store.instances,
+        },
         ...(ctx.federation === undefined ? {} : { federation: federationHealth(ctx) }),
       },
       stopping ? 503 : 200,

@@ -103,6 +103,6 @@ export async function putPresenceRequest(
       retryAfterMs: verdict.retryAfterMs,
     });
   }
-  ctx.service.setPresence(userId, presence as PresenceStateName, statusMsg ?? null);
+  await ctx.service.setPresence(userId, presence as PresenceStateName, statusMsg ?? null);
   return {};
 }
