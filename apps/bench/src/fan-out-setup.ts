@@ -43,8 +43,14 @@ export interface FanOutSetup extends FanOutData, WorkloadRouting {
   readonly prewarmSeconds: number;
 }
 
+/** What the setup reads of a scenario (fan-out scenarios, and the federation scenario). */
+export type FanOutDataOptions = Pick<
+  FanOutScenario,
+  'workload' | 'batchSize' | 'warmup' | 'measured'
+>;
+
 /** Generates the scenario's workload, router plan and batches (seeded by the scenario). */
-export function generateFanOutData(scenario: FanOutScenario): FanOutData {
+export function generateFanOutData(scenario: FanOutDataOptions): FanOutData {
   const workload = generateWorkload(scenario.workload);
   const plan = generateRouterPlan(workload, { seed: scenario.workload.seed });
   const batchSize = Math.min(scenario.batchSize, workload.localUsers.length);
@@ -98,7 +104,7 @@ export async function prewarmMemberLists(
 
 /** Generates the data, builds the routing and the floor, and pre-warms the caches. */
 export async function prepareFanOut(
-  scenario: FanOutScenario,
+  scenario: FanOutDataOptions,
   run: ScenarioRun,
 ): Promise<FanOutSetup> {
   run.say('generating the workload');

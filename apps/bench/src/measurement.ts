@@ -38,7 +38,7 @@ export interface MeasuredRun {
 }
 
 /** The value at quantile `q` (nearest rank) of sorted values. */
-function quantile(sorted: readonly number[], q: number): number {
+function quantile(sorted: ArrayLike<number>, q: number): number {
   if (sorted.length === 0) return Number.NaN;
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
   return sorted[rank] as number;
@@ -62,6 +62,27 @@ export function timingStats(durationsMs: readonly number[]): TimingStats {
     meanMs: n === 0 ? Number.NaN : sorted.reduce((a, b) => a + b, 0) / n,
     minMs: n === 0 ? Number.NaN : (sorted[0] as number),
     maxMs: n === 0 ? Number.NaN : (sorted[n - 1] as number),
+  };
+}
+
+/** Latency percentiles of a set of samples (nearest rank). */
+export interface LatencyPercentiles {
+  readonly samples: number;
+  readonly p50Ms: number;
+  readonly p90Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+}
+
+/** p50, p90, p99 and the maximum of `valuesMs` (NaN when empty). */
+export function latencyPercentiles(valuesMs: ArrayLike<number>): LatencyPercentiles {
+  const sorted = Float64Array.from(valuesMs).sort();
+  return {
+    samples: sorted.length,
+    p50Ms: quantile(sorted, 0.5),
+    p90Ms: quantile(sorted, 0.9),
+    p99Ms: quantile(sorted, 0.99),
+    maxMs: sorted.length === 0 ? Number.NaN : (sorted[sorted.length - 1] as number),
   };
 }
 
