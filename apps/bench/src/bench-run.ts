@@ -18,6 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { BenchError } from './errors.ts';
 import { runFanOutScenario } from './fan-out-scenario.ts';
+import { runFederationScenario } from './federation-scenario.ts';
 import { collectGarbage } from './measurement.ts';
 import type { Progress } from './progress.ts';
 import type { BenchResults, ScenarioResult } from './results.ts';
@@ -46,9 +47,14 @@ export async function runScenario(
   progress?: Progress,
 ): Promise<ScenarioResult> {
   const options = { progress, failOnDisagreement: true };
-  return scenario.kind === 'fan-out'
-    ? runFanOutScenario(scenario, options)
-    : runSyncScenario(scenario, options);
+  switch (scenario.kind) {
+    case 'fan-out':
+      return runFanOutScenario(scenario, options);
+    case 'sync':
+      return runSyncScenario(scenario, options);
+    case 'federation':
+      return runFederationScenario(scenario, options);
+  }
 }
 
 const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));

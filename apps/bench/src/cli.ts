@@ -1,10 +1,13 @@
 /**
  * The `bench` and `bench:smoke` commands.
  *
- * - `bench`: every scenario, each in its own process; prints the table and writes
+ * - `bench`: every scenario, each in its own process; prints the table (the local fan-out
+ *   figures, then the federation scenario's throughput and batching tables) and writes
  *   `results/results.json`, `results/scaling.svg` and `results/README.md`.
  * - `bench:smoke` (`--smoke`): every scenario shape at tiny sizes in this process; checks
- *   that the engine, the naive baseline and the floor agree; writes nothing.
+ *   that the engine, the naive baseline and the floor agree, and that every transaction,
+ *   EDU and state the federation sender sent was received, verified and applied; writes
+ *   nothing.
  *
  * Flags: `--smoke`, `--only name[,name…]` (with `--out dir` to write results),
  * `--out dir`, `--no-isolate`, `--render results.json` (re-evaluates the targets and
@@ -15,6 +18,7 @@
  * ```sh
  * node --expose-gc --max-old-space-size=24576 --conditions=@presence-router/source --import tsx src/cli.ts
  * node --expose-gc --conditions=@presence-router/source --import tsx src/cli.ts --smoke
+ * node --expose-gc --conditions=@presence-router/source --import tsx src/cli.ts --only federation
  * ```
  * @module
  */
@@ -116,7 +120,7 @@ async function main(): Promise<number> {
   }
   if (mode === 'smoke' && failures.length === 0 && disagreements.length === 0) {
     process.stderr.write(
-      `Smoke check passed: ${results.scenarios.length} scenarios ran and the implementations agree.\n`,
+      `Smoke check passed: ${results.scenarios.length} scenarios ran and every check held (implementations agree; federation: all sent was received).\n`,
     );
   }
   return failures.length > 0 || disagreements.length > 0 ? 1 : 0;

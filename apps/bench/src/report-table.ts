@@ -8,34 +8,9 @@
  * ```
  * @module
  */
+import { federationMarkdown, federationText } from './federation-report.ts';
+import { mdTable, mib, ms, pad, rate, ratio } from './report-format.ts';
 import type { BenchResults, ImplementationResult, ScenarioResult } from './results.ts';
-
-const MIB = 1024 ** 2;
-
-function ms(value: number): string {
-  if (!Number.isFinite(value)) return '—';
-  if (value >= 100) return value.toFixed(0);
-  if (value >= 10) return value.toFixed(1);
-  if (value >= 1) return value.toFixed(2);
-  return value.toFixed(3);
-}
-
-function ratio(value: number | null): string {
-  if (value === null || !Number.isFinite(value)) return '—';
-  return value >= 100 ? `${value.toFixed(0)}x` : `${value.toFixed(value >= 10 ? 1 : 2)}x`;
-}
-
-function rate(value: number | null): string {
-  if (value === null || !Number.isFinite(value)) return '—';
-  if (value >= 1e9) return `${(value / 1e9).toFixed(2)} G/s`;
-  if (value >= 1e6) return `${(value / 1e6).toFixed(1)} M/s`;
-  if (value >= 1e3) return `${(value / 1e3).toFixed(1)} k/s`;
-  return `${value.toFixed(0)} /s`;
-}
-
-function mib(bytes: number): string {
-  return bytes > 0 ? (bytes / MIB).toFixed(0) : '—';
-}
 
 const HEADER = [
   'scenario',
@@ -68,6 +43,9 @@ function row(scenario: ScenarioResult, impl: ImplementationResult): string[] {
 function workloadLine(s: ScenarioResult): string {
   const w = s.workload;
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+  if (s.kind === 'federation') {
+    return `${s.name}: ${s.description}. Batching workload: ${fmt(w.users)} users (${fmt(w.localUsers)} local), ${fmt(w.rooms)} rooms, ${fmt(w.memberships)} memberships, largest room ${fmt(w.largestRoom)}; batch ${fmt(w.batchSize)}; ${fmt(w.recipientsPerBatch)} (update, destination server) pairs per batch; ${s.federation?.receivingServers ?? 0} receiving servers; scenario peak RSS ${mib(s.peakRssBytes)} MiB (the sending process), ${s.seconds.toFixed(1)} s${s.loadAverage !== undefined ? `, load average ${s.loadAverage.toFixed(1)} at its end` : ''}.`;
+  }
   const unit = s.kind === 'sync' ? 'window' : 'batch';
   return `${s.name}: ${s.description}. ${fmt(w.users)} users (${fmt(w.localUsers)} local), ${fmt(w.rooms)} rooms, ${fmt(w.memberships)} memberships, largest room ${fmt(w.largestRoom)}; ${unit} ${fmt(w.batchSize)}; ${fmt(w.recipientsPerBatch)} recipients per ${unit}${w.deliveriesPerBatch !== null ? `, ${fmt(w.deliveriesPerBatch)} (recipient, state) deliveries` : ''}; scenario peak RSS ${mib(s.peakRssBytes)} MiB, ${s.seconds.toFixed(1)} s${s.loadAverage !== undefined ? `, load average ${s.loadAverage.toFixed(1)} at its end` : ''}.`;
 }
@@ -76,15 +54,6 @@ function commitText(results: BenchResults): string {
   const env = results.environment;
   if (env.gitCommit === undefined) return 'unknown';
   return `${env.gitCommit.slice(0, 10)}${env.coreClean ? '' : ' (packages/core had uncommitted changes)'}`;
-}
-
-function pad(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows
-    .map((r) =>
-      r.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '),
-    )
-    .join('\n');
 }
 
 /** The terminal report: one table of every measurement, the agreement checks, the targets. */
@@ -99,6 +68,8 @@ export function textReport(results: BenchResults): string {
   for (const s of results.scenarios) for (const impl of s.implementations) rows.push(row(s, impl));
   lines.push(pad(rows));
   lines.push('');
+  const federation = federationText(results.scenarios);
+  if (federation !== '') lines.push(federation, '');
   for (const s of results.scenarios) lines.push(workloadLine(s));
   lines.push('');
   lines.push('Reduced or skipped runs:');
@@ -137,16 +108,6 @@ export function textReport(results: BenchResults): string {
   return lines.join('\n');
 }
 
-function mdTable(rows: string[][]): string {
-  const [head, ...body] = rows;
-  const line = (r: string[]) => `| ${r.join(' | ')} |`;
-  return [
-    line(head!),
-    `|${head!.map((_, i) => (i < 2 ? ' --- ' : ' ---: ')).join('|')}|`,
-    ...body.map(line),
-  ].join('\n');
-}
-
 /** The Markdown report (`results/README.md`). */
 export function markdownReport(results: BenchResults): string {
   const out: string[] = [];
@@ -182,6 +143,8 @@ export function markdownReport(results: BenchResults): string {
   out.push(
     '"x faster than naive" = naive median / this median; "x the floor" = this median / floor median. Peak heap and RSS are sampled during each implementation\'s run (the workload itself included).',
   );
+  const federation = federationMarkdown(results.scenarios);
+  if (federation !== '') out.push('', federation);
   out.push('');
   out.push('## Workloads');
   out.push('');

@@ -9,6 +9,7 @@
  * @module
  */
 import type { Agreement } from './agreement.ts';
+import type { FederationFigures } from './federation-results.ts';
 import type { MemoryPeak, TimingStats } from './measurement.ts';
 
 /** One implementation measured in one scenario. */
@@ -52,13 +53,16 @@ export interface WorkloadSummary {
 /** One scenario's outcome. */
 export interface ScenarioResult {
   readonly name: string;
-  readonly kind: 'fan-out' | 'sync';
+  readonly kind: 'fan-out' | 'sync' | 'federation';
   readonly description: string;
   readonly sweep: boolean;
   readonly workload: WorkloadSummary;
   /** The agreement checks (on batches set aside for them). */
   readonly agreement: readonly (Agreement & { readonly what: string })[];
+  /** Empty for the federation scenario, whose figures are in `federation`. */
   readonly implementations: readonly ImplementationResult[];
+  /** The federation scenario's throughput and batching figures. */
+  readonly federation?: FederationFigures;
   /** Peak RSS of the whole scenario (its own process in the full run). */
   readonly peakRssBytes: number;
   readonly peakHeapBytes: number;

@@ -5,7 +5,10 @@
  * - `universal-20k`: one room holding every user, batches of 1,000;
  * - `scale-*`: the scaling sweep, 1k to 1M users, batches of 1,000 (a tenth of the users below
  *   10k): engine and floor; naive and engine+states where affordable;
- * - `sync-*`: the read side — one syncing user's "what is new for me".
+ * - `sync-*`: the read side — one syncing user's "what is new for me";
+ * - `federation`: the federation sender over loopback HTTP (signed, verified by receivers in
+ *   another process) to 1 and to 100 destinations against its baselines, and the batching of
+ *   a Pareto workload with 20% remote members.
  *
  * @example
  * ```ts
@@ -13,6 +16,9 @@
  * ```
  * @module
  */
+import type { FanOutDataOptions } from './fan-out-setup.ts';
+import type { BatchingFeed } from './federation-results.ts';
+import type { ThroughputPhase } from './federation-throughput.ts';
 import type { WorkloadOptions } from './workload.ts';
 
 /** A fan-out scenario: batches of updates through the engine, the naive baseline, the floor. */
@@ -55,7 +61,27 @@ export interface SyncScenario {
   readonly measured: number;
 }
 
-export type Scenario = FanOutScenario | SyncScenario;
+/**
+ * The federation sender: throughput phases over 127.0.0.1 with their baselines, then the
+ * batching of a fan-out workload's remote deliveries (`federation-scenario.ts`).
+ */
+export interface FederationScenario {
+  readonly kind: 'federation';
+  readonly name: string;
+  readonly description: string;
+  /** Destination servers of the receivers' process, `remote0.test` … (one port each). */
+  readonly receivingServers: number;
+  readonly throughput: readonly ThroughputPhase[];
+  /**
+   * The batching part's workload and batches (its remote servers must be among the
+   * receivers': `remoteServers` at most `receivingServers`), and how it feeds the sender.
+   */
+  readonly batching: FanOutDataOptions & { readonly feeds: readonly BatchingFeed[] };
+  /** Seconds one wait (a phase's sending, a receivers' command) may take before it fails. */
+  readonly stepTimeoutSeconds: number;
+}
+
+export type Scenario = FanOutScenario | SyncScenario | FederationScenario;
 
 const SEED = 20_261_127;
 
@@ -149,6 +175,33 @@ export function fullScenarios(): Scenario[] {
     sweepPoint(100_000, { measured: 20 }),
     sweepPoint(300_000, { warmup: 3, measured: 10 }),
     sweepPoint(1_000_000, { warmup: 2, measured: 6 }),
+    {
+      kind: 'federation',
+      name: 'federation',
+      description:
+        'Signed m.presence transactions over 127.0.0.1 to receivers that verify them, to 1 and to 100 destinations; batching of a Pareto workload with 20% remote members (20,000 users, 100 remote servers)',
+      receivingServers: 100,
+      throughput: [
+        { mode: 'full', destinations: 1, statesPerDestination: 50_000 },
+        { mode: 'full', destinations: 100, statesPerDestination: 10_000 },
+        { mode: 'single', destinations: 1, statesPerDestination: 2000 },
+        { mode: 'single', destinations: 100, statesPerDestination: 200 },
+      ],
+      batching: {
+        workload: {
+          seed: SEED,
+          users: 20_000,
+          shape: 'pareto',
+          remoteShare: 0.2,
+          remoteServers: 100,
+        },
+        batchSize: 200,
+        warmup: 0,
+        measured: 30,
+        feeds: ['drained', 'back-to-back'],
+      },
+      stepTimeoutSeconds: 300,
+    },
   ];
 }
 
@@ -187,6 +240,33 @@ export function smokeScenarios(): Scenario[] {
       window: 100,
       warmup: 1,
       measured: 3,
+    },
+    {
+      kind: 'federation',
+      name: 'federation (smoke)',
+      description: 'federation with a few states per destination, 2,000 users',
+      receivingServers: 100,
+      throughput: [
+        // 6,000 states to one destination: a full transaction (5,000) and a partial one.
+        { mode: 'full', destinations: 1, statesPerDestination: 6000 },
+        { mode: 'full', destinations: 100, statesPerDestination: 60 },
+        { mode: 'single', destinations: 1, statesPerDestination: 20 },
+        { mode: 'single', destinations: 100, statesPerDestination: 3 },
+      ],
+      batching: {
+        workload: {
+          seed: SEED,
+          users: 2000,
+          shape: 'pareto',
+          remoteShare: 0.2,
+          remoteServers: 100,
+        },
+        batchSize: 20,
+        warmup: 0,
+        measured: 5,
+        feeds: ['drained', 'back-to-back'],
+      },
+      stepTimeoutSeconds: 60,
     },
   ];
 }
