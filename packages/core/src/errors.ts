@@ -20,6 +20,7 @@ export type CoreErrorCode =
   | 'INVALID_ROOM_ID'
   | 'INVALID_SERVER_NAME'
   | 'INVALID_PRESENCE_STATE'
+  | 'INVALID_POLICY'
   | 'INVALID_MODULE'
   | 'CALLBACK_PAIR_REQUIRED'
   | 'MEMBERSHIP_UNAVAILABLE'
@@ -73,6 +74,18 @@ export class InvalidPresenceStateError extends PresenceRouterError<CoreErrorCode
   constructor(field: string, message: string) {
     super('INVALID_PRESENCE_STATE', message);
     this.field = field;
+  }
+}
+
+/** A presence policy with a setting of the wrong type or value (`maxRoomSize: -1`, say). */
+export class InvalidPolicyError extends PresenceRouterError<CoreErrorCode> {
+  override name = 'InvalidPolicyError';
+  /** The offending setting (`maxRoomSize`, `deny.users`, ...). */
+  readonly setting: string;
+
+  constructor(setting: string, message: string) {
+    super('INVALID_POLICY', message);
+    this.setting = setting;
   }
 }
 

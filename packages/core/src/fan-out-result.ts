@@ -13,6 +13,7 @@
  * ```
  * @module
  */
+import { DELIVERS, type FanOutRestrictions, WITHHOLDS } from './internal/fan-out-restrictions.ts';
 import { type Grouping, sourcesOfGroup } from './internal/recipient-grouping.ts';
 import { LOCAL_SERVER, type UserInterner } from './internal/user-interner.ts';
 import type { UserPresenceState } from './user-presence-state.ts';
@@ -76,6 +77,8 @@ export interface FanOutParts {
   readonly sourceStates: readonly (readonly number[])[];
   /** What failed lookups left unrouted. */
   readonly unrouted: UnroutedParts;
+  /** What the policy and the modules' denials take away; absent when nothing is. */
+  readonly restrictions?: FanOutRestrictions | undefined;
 }
 
 class LazyGroup implements RecipientGroup {
@@ -112,7 +115,9 @@ export class FanOutResult {
   readonly #parts: FanOutParts;
   readonly #groupStates = new Map<number, readonly UserPresenceState[]>();
   #stateStamp: Int32Array | undefined;
+  #deniedStamp: Int32Array | undefined;
   #stamp = 0;
+  #localGroups: LocalGroups | undefined;
   #groups: readonly RecipientGroup[] | undefined;
   #groupOfRecipient: Map<number, number> | undefined;
   #remote: ReadonlyMap<string, RemoteDestination> | undefined;
@@ -169,7 +174,7 @@ export class FanOutResult {
     if (id === undefined || !this.#parts.interner.isLocal(id)) return [];
     if (this.#groupOfRecipient === undefined) {
       const map = new Map<number, number>();
-      const { groupIds, starts, members } = this.#parts.grouping;
+      const { groupIds, starts, members } = this.localGroups;
       for (let k = 0; k < groupIds.length; k++) {
         const group = groupIds[k] as number;
         for (let j = starts[k] as number; j < (starts[k + 1] as number); j++)
@@ -195,7 +200,7 @@ export class FanOutResult {
       throw new TypeError('forEachGroupAmong: the UserSet was built by another PresenceRouter');
     }
     if (users.size === 0) return 0;
-    const { groupIds, starts, members } = this.#parts.grouping;
+    const { groupIds, starts, members } = this.localGroups;
     const interner = this.#parts.interner;
     let deliveries = 0;
     for (let k = 0; k < groupIds.length; k++) {
@@ -224,33 +229,75 @@ export class FanOutResult {
     return map;
   }
 
-  /** Remote destinations by server name; only local users' states are sent over federation. */
+  /**
+   * Whether the policy and this batch's denials let `recipientUserId` receive the state of
+   * `senderUserId` (not whether anything routed it there): for deliveries the fan-out does not
+   * make itself, such as the read side (a syncing user whose `getInterestedUsers` covers the
+   * sender). Always true for a user's own state; false for a remote recipient under `localOnly`.
+   */
+  allows(senderUserId: string, recipientUserId: string): boolean {
+    return this.#parts.restrictions?.allows(senderUserId, recipientUserId) ?? true;
+  }
+
+  /**
+   * Remote destinations by server name; only local users' states are sent over federation. A
+   * state goes to a server when at least one of its recipients there is not denied it (the
+   * server delivers to its own users); empty under the policy's `localOnly`.
+   */
   get remote(): ReadonlyMap<string, RemoteDestination> {
     if (this.#remote === undefined) this.#remote = this.#buildRemote();
     return this.#remote;
   }
 
-  /** The deduplicated states of a group (cached). */
+  /** The deduplicated states of a group of local recipients (cached). */
   statesOfGroup(group: number): readonly UserPresenceState[] {
     let states = this.#groupStates.get(group);
     if (states === undefined) {
-      states = this.#collect(sourcesOfGroup(this.#parts.grouping, group), false);
+      states = this.#collect(sourcesOfGroup(this.#parts.grouping, group), false, LOCAL_SERVER);
       this.#groupStates.set(group, states);
     }
     return states;
   }
 
-  #collect(sources: Iterable<number>, localOnly: boolean): UserPresenceState[] {
-    const { stateList, sourceStates, isLocalState } = this.#parts;
+  /**
+   * The states `sources` deliver, each once, in number order: without restrictions, the union
+   * of their states; with denials, the states of delivering sources minus those withheld by
+   * withholding sources, by `server` or everywhere, plus those of sources that always deliver.
+   */
+  #collect(sources: Iterable<number>, localStates: boolean, server: number): UserPresenceState[] {
+    const { stateList, sourceStates, isLocalState, restrictions } = this.#parts;
     if (this.#stateStamp === undefined) this.#stateStamp = new Int32Array(stateList.length);
     const stampOf = this.#stateStamp;
     const stamp = ++this.#stamp;
     const out: number[] = [];
-    for (const source of sources) {
-      for (const s of sourceStates[source] as readonly number[]) {
-        if (stampOf[s] === stamp || (localOnly && isLocalState[s] === 0)) continue;
-        stampOf[s] = stamp;
-        out.push(s);
+    if (restrictions?.denies) {
+      const { kinds, everywhere, byServer } = restrictions;
+      if (this.#deniedStamp === undefined) this.#deniedStamp = new Int32Array(stateList.length);
+      const denied = this.#deniedStamp;
+      const list = [...sources];
+      for (const s of everywhere) denied[s] = stamp;
+      for (const s of byServer.get(server) ?? []) denied[s] = stamp;
+      for (const source of list) {
+        if (kinds[source] !== WITHHOLDS) continue;
+        for (const s of sourceStates[source] as readonly number[]) denied[s] = stamp;
+      }
+      for (const source of list) {
+        const kind = kinds[source];
+        if (kind === WITHHOLDS) continue;
+        for (const s of sourceStates[source] as readonly number[]) {
+          if (stampOf[s] === stamp || (localStates && isLocalState[s] === 0)) continue;
+          if (kind === DELIVERS && denied[s] === stamp) continue;
+          stampOf[s] = stamp;
+          out.push(s);
+        }
+      }
+    } else {
+      for (const source of sources) {
+        for (const s of sourceStates[source] as readonly number[]) {
+          if (stampOf[s] === stamp || (localStates && isLocalState[s] === 0)) continue;
+          stampOf[s] = stamp;
+          out.push(s);
+        }
       }
     }
     out.sort((a, b) => a - b);
@@ -263,7 +310,35 @@ export class FanOutResult {
    * and states {@link statesOfGroup}`(groupIds[k])`.
    */
   get localGroups(): LocalGroups {
-    return this.#parts.grouping;
+    if (this.#localGroups === undefined) this.#localGroups = this.#buildLocalGroups();
+    return this.#localGroups;
+  }
+
+  /** The grouping's local groups; with denials, those left with no state are dropped. */
+  #buildLocalGroups(): LocalGroups {
+    const { grouping, restrictions } = this.#parts;
+    if (!restrictions?.denies) return grouping;
+    const kept: number[] = [];
+    for (let k = 0; k < grouping.groupIds.length; k++) {
+      if (this.statesOfGroup(grouping.groupIds[k] as number).length > 0) kept.push(k);
+    }
+    if (kept.length === grouping.groupIds.length) return grouping;
+    const groupIds = new Int32Array(kept.length);
+    const starts = new Int32Array(kept.length + 1);
+    let size = 0;
+    for (const k of kept)
+      size += (grouping.starts[k + 1] as number) - (grouping.starts[k] as number);
+    const members = new Int32Array(size);
+    let at = 0;
+    kept.forEach((k, i) => {
+      groupIds[i] = grouping.groupIds[k] as number;
+      starts[i] = at;
+      const part = grouping.members.subarray(grouping.starts[k], grouping.starts[k + 1]);
+      members.set(part, at);
+      at += part.length;
+    });
+    starts[kept.length] = at;
+    return { groupIds, starts, members };
   }
 
   #buildGroups(): RecipientGroup[] {
@@ -280,7 +355,9 @@ export class FanOutResult {
   }
 
   #buildRemote(): Map<string, RemoteDestination> {
-    const { grouping, interner } = this.#parts;
+    const { grouping, interner, restrictions } = this.#parts;
+    if (restrictions?.localOnly) return new Map();
+    if (restrictions?.denies) return this.#buildRemoteWithDenials();
     const { remoteMembers, remoteGroups } = grouping;
     const byServer = new Map<number, { users: string[]; groups: Set<number> }>();
     for (let i = 0; i < remoteMembers.length; i++) {
@@ -300,9 +377,47 @@ export class FanOutResult {
       const sources = new Set<number>();
       for (const group of entry.groups)
         for (const s of sourcesOfGroup(grouping, group)) sources.add(s);
-      const states = this.#collect(sources, true);
+      const states = this.#collect(sources, true, server);
       if (states.length === 0) continue;
       const serverName = interner.serverNameAt(server);
+      remote.set(serverName, { serverName, userIds: entry.users, states });
+    }
+    return remote;
+  }
+
+  /** Remote destinations, each remote group's states computed apart (denials split groups). */
+  #buildRemoteWithDenials(): Map<string, RemoteDestination> {
+    const { grouping, interner, stateList } = this.#parts;
+    const { remoteMembers, remoteGroups } = grouping;
+    const byServer = new Map<number, { users: string[]; states: Set<UserPresenceState> }>();
+    const cache = new Map<string, readonly UserPresenceState[]>();
+    for (let i = 0; i < remoteMembers.length; i++) {
+      const m = remoteMembers[i] as number;
+      const server = interner.serverIndexOf(m);
+      if (server === LOCAL_SERVER) continue;
+      const group = remoteGroups[i] as number;
+      const key = `${server}/${group}`;
+      let states = cache.get(key);
+      if (states === undefined) {
+        states = this.#collect(sourcesOfGroup(grouping, group), true, server);
+        cache.set(key, states);
+      }
+      if (states.length === 0) continue;
+      let entry = byServer.get(server);
+      if (entry === undefined) {
+        entry = { users: [], states: new Set() };
+        byServer.set(server, entry);
+      }
+      entry.users.push(interner.userIdOf(m));
+      for (const state of states) entry.states.add(state);
+    }
+    const order = new Map(stateList.map((state, i) => [state, i]));
+    const remote = new Map<string, RemoteDestination>();
+    for (const [server, entry] of byServer) {
+      const serverName = interner.serverNameAt(server);
+      const states = [...entry.states].sort(
+        (a, b) => (order.get(a) as number) - (order.get(b) as number),
+      );
       remote.set(serverName, { serverName, userIds: entry.users, states });
     }
     return remote;

@@ -2,7 +2,8 @@
  * `@presence-router/core`: pure presence routing for Matrix-style servers. No I/O and no
  * Node APIs: runs on Node, Deno and in browsers. Core owns every "who receives whom"
  * decision: the write side (`fanOut`, `getUsersForStates`), the read side (`usersSeenBy`,
- * `getInterestedUsers`), visibility (`canSee`) and explanations (`explain`).
+ * `statesSeenBy`, `getInterestedUsers`), visibility (`canSee`) and explanations (`explain`),
+ * all under the operator's `PresencePolicy` and the modules' `getDeniedRecipients`.
  *
  * @example
  * ```ts
@@ -28,6 +29,7 @@ export { ConfigError, formatConfigPath } from './config-error.ts';
 export type { CoreErrorCode } from './errors.ts';
 export {
   InvalidIdentifierError,
+  InvalidPolicyError,
   InvalidPresenceStateError,
   MembershipLookupError,
   ModuleRegistrationError,
@@ -71,6 +73,8 @@ export { isSettledMembershipSource } from './membership-source.ts';
 
 // Routing modules and the host's side of them.
 export { CallbackCollector } from './module-registration.ts';
+// The operator's subtractive rules.
+export type { PresencePolicy } from './presence-policy.ts';
 export type {
   FanOutOptions,
   KnownFailing,
@@ -79,10 +83,12 @@ export type {
   RoutedDestinations,
 } from './presence-router.ts';
 export { PresenceRouter } from './presence-router.ts';
-export type { SeenUsers, Visibility } from './read-side.ts';
+export type { SeenStates, SeenUsers, Visibility } from './read-side.ts';
 export type {
   AllUsers,
+  DeniedRecipients,
   DestinationStates,
+  GetDeniedRecipients,
   GetInterestedUsers,
   GetRoomsAndUsersForStates,
   GetUsersForStates,
@@ -92,6 +98,7 @@ export type {
   PresenceRouterCallbacks,
   PresenceRouterModule,
   PresenceRouterModuleClass,
+  RecipientDenial,
 } from './router-module.ts';
 export { ALL_USERS } from './router-module.ts';
 // Presence states.

@@ -20,7 +20,8 @@ function isFunction(value: unknown): boolean {
 
 /**
  * Throws {@link ModuleRegistrationError} unless `module` has a routing callback:
- * `getRoomsAndUsersForStates`, or both of `getUsersForStates` and `getInterestedUsers`.
+ * `getRoomsAndUsersForStates`, both of `getUsersForStates` and `getInterestedUsers`, or
+ * `getDeniedRecipients` (a module that only denies).
  * Registering exactly one of the pair is an error, as in Synapse.
  */
 export function assertRoutingModule(
@@ -38,6 +39,7 @@ export function assertRoutingModule(
   const seed = isFunction(m.getRoomsAndUsersForStates);
   const forStates = isFunction(m.getUsersForStates);
   const interested = isFunction(m.getInterestedUsers);
+  const denies = isFunction(m.getDeniedRecipients);
   if (forStates && !interested && !seed) {
     throw new ModuleRegistrationError(
       'CALLBACK_PAIR_REQUIRED',
@@ -52,11 +54,11 @@ export function assertRoutingModule(
       `Routing module ${moduleName} defines getInterestedUsers without getUsersForStates: both or neither must be given`,
     );
   }
-  if (!seed && !forStates) {
+  if (!seed && !forStates && !denies) {
     throw new ModuleRegistrationError(
       'INVALID_MODULE',
       moduleName,
-      `Routing module ${moduleName} has no routing callback: give getRoomsAndUsersForStates, or getUsersForStates with getInterestedUsers`,
+      `Routing module ${moduleName} has no routing callback: give getRoomsAndUsersForStates, getUsersForStates with getInterestedUsers, or getDeniedRecipients`,
     );
   }
 }
@@ -83,17 +85,17 @@ export class CallbackCollector {
         `Module ${this.moduleName} registered ${forStates ? 'getUsersForStates' : 'getInterestedUsers'} alone: registerPresenceRouterCallbacks needs both getUsersForStates and getInterestedUsers, or neither`,
       );
     }
-    if (forStates) this.#registered.push(callbacks);
+    if (forStates || isFunction(callbacks?.getDeniedRecipients)) this.#registered.push(callbacks);
   }
 
-  /** How many callback pairs were registered. */
+  /** How many registrations (a callback pair, `getDeniedRecipients`, or both) were recorded. */
   get size(): number {
     return this.#registered.length;
   }
 
   /**
    * The routing modules a constructed module contributes: the callbacks it registered (each
-   * pair a module), or else the instance itself when it has routing methods.
+   * registration a module), or else the instance itself when it has routing methods.
    */
   modulesFor(instance: unknown): PresenceRouterModule[] {
     if (this.#registered.length > 0) {
@@ -101,6 +103,7 @@ export class CallbackCollector {
         moduleName: this.#registered.length === 1 ? this.moduleName : `${this.moduleName}#${i}`,
         getUsersForStates: callbacks.getUsersForStates,
         getInterestedUsers: callbacks.getInterestedUsers,
+        getDeniedRecipients: callbacks.getDeniedRecipients,
       }));
     }
     assertRoutingModule(instance, this.moduleName);

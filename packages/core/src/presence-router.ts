@@ -16,18 +16,37 @@ import { MembershipLookupError } from './errors.ts';
 import { type Explanation, type ExplanationParts, explain } from './explanation.ts';
 import { FanOutResult, type UnroutedParts } from './fan-out-result.ts';
 import { assertServerName, userIdProblem } from './identifiers.ts';
+import {
+  DELIVERS,
+  DELIVERS_ALWAYS,
+  type FanOutRestrictions,
+  WITHHOLDS,
+} from './internal/fan-out-restrictions.ts';
 import { lookUpMembers, lookUpRooms } from './internal/membership-lookups.ts';
 import { DestinationMerger, describeValue, StateCanonicalizer } from './internal/module-results.ts';
+import { type PolicyRules, policyRules } from './internal/policy-rules.ts';
+import {
+  collectDenials,
+  type DenialRule,
+  denialReason,
+  deniedRoomsOf,
+  type NamedModule,
+  policyRule,
+} from './internal/recipient-denials.ts';
 import { RecipientGrouper, sourcesOfGroup } from './internal/recipient-grouping.ts';
 import { StateNumbering } from './internal/state-numbering.ts';
 import { UserInterner } from './internal/user-interner.ts';
 import { consoleLogger, type Logger } from './logger.ts';
 import type { MembershipSource, SettledLookup } from './membership-source.ts';
 import { assertRoutingModule } from './module-registration.ts';
+import type { PresencePolicy } from './presence-policy.ts';
 import {
   canSee,
+  policyDenialOf,
   type ReadSideParts,
+  type SeenStates,
   type SeenUsers,
+  statesSeenBy,
   usersSeenBy,
   type Visibility,
 } from './read-side.ts';
@@ -52,6 +71,12 @@ export interface PresenceRouterOptions {
    * entries); default: a module's `moduleName`, else its class name and position.
    */
   readonly moduleNames?: readonly (string | undefined)[];
+  /**
+   * The operator's subtractive rules: `defaultRouting`, `localOnly`, `maxRoomSize` and `deny`
+   * lists (see {@link PresencePolicy}); default `{}`, Synapse's behaviour. Throws
+   * `InvalidPolicyError` or `InvalidIdentifierError` when a setting is wrong.
+   */
+  readonly policy?: PresencePolicy | undefined;
 }
 
 /** Module destinations before room expansion. */
@@ -99,6 +124,7 @@ interface RoutePlan {
 }
 
 const NO_LOOKUP: SettledLookup = Object.freeze({ found: new Map(), errors: new Map() });
+const NO_RULES: readonly DenialRule[] = Object.freeze([]);
 
 /** The unrouted parts of a fan-out, from the failed lookups. */
 function unroutedParts(
@@ -158,6 +184,11 @@ export class PresenceRouter {
   readonly #all: readonly number[];
   readonly #logger: Logger;
   readonly #excluded: ReadonlySet<string>;
+  readonly #rules: PolicyRules;
+  /** The modules with their names, for denials and explanations. */
+  readonly #named: readonly NamedModule[];
+  /** Whether denials can apply: the policy's deny lists or a module's `getDeniedRecipients`. */
+  readonly #denying: boolean;
   readonly #interner: UserInterner;
   readonly #grouper = new RecipientGrouper();
   /** Per interned user: the batch (epoch) it was last seen in, and its position there. */
@@ -182,6 +213,11 @@ export class PresenceRouter {
     this.#modules = [...modules];
     this.#logger = options.logger ?? consoleLogger;
     this.#excluded = new Set(options.excludeRoomsFromPresence ?? []);
+    this.#rules = policyRules(options.policy);
+    this.#named = this.#modules.map((module, i) => ({ module, name: this.#names[i] as string }));
+    this.#denying =
+      this.#rules.denies ||
+      this.#modules.some((module) => typeof module.getDeniedRecipients === 'function');
     this.#interner = new UserInterner(this.serverName);
   }
 
@@ -196,6 +232,23 @@ export class PresenceRouter {
   /** Rooms left out of default routing and of co-membership (`exclude_rooms_from_presence`). */
   get excludedRooms(): ReadonlySet<string> {
     return this.#excluded;
+  }
+
+  /** The operator's policy as applied (defaults filled in; `maxRoomSize` `Infinity` for none). */
+  get policy(): Required<Omit<PresencePolicy, 'deny'>> & {
+    readonly deny: {
+      readonly users: ReadonlySet<string>;
+      readonly rooms: ReadonlySet<string>;
+      readonly servers: ReadonlySet<string>;
+    };
+  } {
+    const rules = this.#rules;
+    return {
+      defaultRouting: rules.defaultRouting,
+      localOnly: rules.localOnly,
+      maxRoomSize: rules.maxRoomSize,
+      deny: { users: rules.denyUsers, rooms: rules.denyRooms, servers: rules.denyServers },
+    };
   }
 
   /** The names of the modules, by position (for logs and explanations). */
@@ -224,16 +277,31 @@ export class PresenceRouter {
 
   /**
    * The read side: whose presence `userId` receives — itself, the members of its rooms
-   * (excluded rooms left out), and the modules' `getInterestedUsers` — or {@link ALL_USERS}.
-   * `complete` is false when some of its rooms could not be looked up.
+   * (excluded rooms, and with the policy rooms over `maxRoomSize` or every room under
+   * `defaultRouting: false`, left out), and the modules' `getInterestedUsers` — or
+   * {@link ALL_USERS}. A user the policy denies (its `deny` lists, `localOnly` for a remote
+   * user) receives only itself. The modules' denials are per state: apply them with
+   * {@link statesSeenBy} (or `FanOutResult.allows`). `complete` is false when some of its
+   * rooms could not be looked up.
    */
   usersSeenBy(userId: string): Promise<SeenUsers> {
     return usersSeenBy(this.#readSide, userId);
   }
 
   /**
+   * The read side for states (a sync's snapshot, say): those of `states` that `viewer`
+   * receives — its own, and those of {@link usersSeenBy} that neither the policy nor a
+   * module's `getDeniedRecipients` denies it. Each module's denial callback is called once,
+   * with the candidate states.
+   */
+  statesSeenBy(viewer: string, states: Iterable<UserPresenceState>): Promise<SeenStates> {
+    return statesSeenBy(this.#readSide, viewer, [...states]);
+  }
+
+  /**
    * Visibility: whether `viewer` may see `target`'s presence — itself, a co-member, or routed
-   * by a module on either side (the read side of `viewer`, the write side of `targetState`).
+   * by a module on either side (the read side of `viewer`, the write side of `targetState`) —
+   * and neither the policy nor a module denies it (a denial wins).
    * `complete` is false when the answer is no but some rooms could not be looked up.
    */
   canSee(viewer: string, target: string, targetState: UserPresenceState): Promise<Visibility> {
@@ -242,8 +310,10 @@ export class PresenceRouter {
 
   /**
    * Why `to` does or does not receive `from`'s presence (given `from`'s state): the rooms
-   * they share or that are excluded, and each module's write side, read side and — when the
-   * module has an `explain` hook — the rules that match.
+   * they share or that are excluded, each module's write side, read side, denials and — when
+   * the module has an `explain` hook — the rules that match, and the policy rules that apply
+   * (`denials`: `denied by presence.deny.rooms !big:hs`, `local_only: ...`, `denied by routing
+   * module X (users: @to)`; `limits`: `max_room_size 500 < 812 members: ...`).
    * @throws InvalidIdentifierError for an invalid user ID.
    */
   explain(from: string, to: string, state: UserPresenceState): Promise<Explanation> {
@@ -254,17 +324,60 @@ export class PresenceRouter {
     return {
       membership: this.#membership,
       excluded: this.#excluded,
-      interest: (userId) => this.getInterestedUsers(userId),
-      routed: (state) => this.getUsersForStates([state]),
+      rules: this.#rules,
+      serverName: this.serverName,
+      isLocal: (userId) => this.isLocalUser(userId),
+      interest: (userId) => this.#interest(userId, this.#all),
+      routed: (state) => this.#usersForStates([state], this.#all),
+      denials: (states) =>
+        this.#denying
+          ? collectDenials(this.#named, states, this.#logger, policyRule(this.#rules))
+          : Promise.resolve(NO_RULES),
     };
   }
 
   get #explanationParts(): ExplanationParts {
     return {
       ...this.#readSide,
-      modules: this.#modules.map((module, i) => ({ module, name: this.#names[i] as string })),
+      modules: this.#named,
       routedBy: (index, state) => this.#usersForStates([state], [index]),
       interestBy: (index, userId) => this.#interest(userId, [index]),
+      deniedBy: (index, state) =>
+        collectDenials([this.#named[index] as NamedModule], [state], this.#logger, undefined),
+    };
+  }
+
+  /** The denials of `states`: the policy's deny lists and every module's. */
+  #denials(states: readonly UserPresenceState[]): Promise<readonly DenialRule[]> {
+    if (!this.#denying) return Promise.resolve(NO_RULES);
+    return collectDenials(this.#named, states, this.#logger, policyRule(this.#rules));
+  }
+
+  /**
+   * Whether `recipient` may receive `sender`'s state under the policy and `rules`, with the
+   * members of the denied rooms from `rooms` (a room that failed to answer denies everyone:
+   * fail closed).
+   */
+  #allowsWith(
+    rules: readonly DenialRule[],
+    rooms: SettledLookup,
+  ): (sender: string, recipient: string) => boolean {
+    const memberSets = new Map<string, Set<string>>();
+    const inRoomOf =
+      (recipient: string) =>
+      (roomId: string): boolean => {
+        if (rooms.errors.has(roomId)) return true;
+        let set = memberSets.get(roomId);
+        if (set === undefined) {
+          set = new Set(rooms.found.get(roomId) ?? []);
+          memberSets.set(roomId, set);
+        }
+        return set.has(recipient);
+      };
+    return (sender, recipient) => {
+      if (sender === recipient) return true;
+      if (this.#rules.localOnly && !this.isLocalUser(recipient)) return false;
+      return denialReason(rules, sender, recipient, inRoomOf(recipient)) === undefined;
     };
   }
 
@@ -325,12 +438,29 @@ export class PresenceRouter {
   /**
    * Destination user ID -> the states to send to that user, from every module, with room
    * destinations expanded to their joined members (rooms this server does not participate
-   * in are dropped with a warning). Users with identical destinations share one `Set`.
+   * in are dropped with a warning), minus what the policy (`deny`, `localOnly`) and the
+   * modules' `getDeniedRecipients` deny. Users with identical destinations share one `Set`.
    */
-  getUsersForStates(
+  async getUsersForStates(
     states: Iterable<UserPresenceState>,
   ): Promise<ReadonlyMap<string, ReadonlySet<UserPresenceState>>> {
-    return this.#usersForStates(states, this.#all);
+    if (!this.#denying && !this.#rules.localOnly) return this.#usersForStates(states, this.#all);
+    const list = [...states];
+    const [routed, rules] = await Promise.all([
+      this.#usersForStates(list, this.#all),
+      this.#denials(list),
+    ]);
+    const deniedRooms = [...deniedRoomsOf(rules)];
+    const rooms =
+      deniedRooms.length > 0 ? await lookUpMembers(this.#membership, deniedRooms) : NO_LOOKUP;
+    const allows = this.#allowsWith(rules, rooms);
+    const result = new Map<string, ReadonlySet<UserPresenceState>>();
+    for (const [userId, userStates] of routed) {
+      const kept = new Set<UserPresenceState>();
+      for (const state of userStates) if (allows(state.userId, userId)) kept.add(state);
+      if (kept.size > 0) result.set(userId, kept.size === userStates.size ? userStates : kept);
+    }
+    return result;
   }
 
   async #usersForStates(
@@ -387,9 +517,16 @@ export class PresenceRouter {
    * The users whose presence `userId` receives according to the modules: the union of their
    * answers, or {@link ALL_USERS} as soon as one module answers it (or `"ALL"`); later
    * modules are then not called. Failing modules and wrong result types are logged and
-   * skipped; entries that are not valid user IDs are dropped with a warning.
+   * skipped; entries that are not valid user IDs are dropped with a warning. A user the policy
+   * denies outright (its `deny` lists, `localOnly` for a remote user) gets an empty set, the
+   * modules unasked (when its rooms cannot be looked up for `deny.rooms`, too: fail closed).
+   * Modules' denials are per state: apply them with `FanOutResult.allows` or `statesSeenBy`.
    */
-  getInterestedUsers(userId: string): Promise<Set<string> | AllUsers> {
+  async getInterestedUsers(userId: string): Promise<Set<string> | AllUsers> {
+    if (this.#rules.restricts) {
+      const denied = await policyDenialOf(this.#readSide, userId);
+      if (denied.reason !== undefined || !denied.complete) return new Set();
+    }
     return this.#interest(userId, this.#all);
   }
 
@@ -487,14 +624,16 @@ export class PresenceRouter {
 
   async #route(plan: RoutePlan): Promise<FanOutResult> {
     const interner = this.#interner;
+    const rules = this.#rules;
     const { states, updaterIds } = plan;
-    const defaultIds = plan.defaultRouted.map((state) => state.userId);
-    const [roomsOfUsers, routed] = plan.withModules
-      ? await Promise.all([
-          lookUpRooms(this.#membership, defaultIds, plan.knownFailing),
-          this.collectDestinations(states),
-        ])
-      : [await lookUpRooms(this.#membership, defaultIds, plan.knownFailing), NO_DESTINATIONS];
+    // Default routing: the users' rooms, unless the policy turns it off.
+    const defaultStates = rules.defaultRouting ? plan.defaultRouted : [];
+    const defaultIds = defaultStates.map((state) => state.userId);
+    const [roomsOfUsers, routed, denials] = await Promise.all([
+      lookUpRooms(this.#membership, defaultIds, plan.knownFailing),
+      plan.withModules ? this.collectDestinations(states) : NO_DESTINATIONS,
+      this.#denials(states),
+    ]);
 
     // States are numbered: the batch first, then any other state a module returned.
     const numbering = new StateNumbering(states);
@@ -504,7 +643,6 @@ export class PresenceRouter {
     // numbers ascending, as the self check below binary-searches them).
     const roomStates = new Map<string, number[]>();
     const excluded = this.#excluded;
-    const defaultStates = plan.defaultRouted;
     const sortNeeded = new Set<string>();
     for (let i = 0; i < defaultStates.length; i++) {
       const rooms = roomsOfUsers.found.get(defaultIds[i] as string);
@@ -519,40 +657,75 @@ export class PresenceRouter {
       }
     }
     if (defaultStates !== states) for (const roomId of roomStates.keys()) sortNeeded.add(roomId);
-    const addRoomStates = (roomId: string, extra: Iterable<UserPresenceState>): void => {
-      const list = roomStates.get(roomId) ?? [];
+    // What reaches a room besides default routing: the modules' room destinations and the
+    // caller's (retries). Kept apart, for rooms over the policy's maxRoomSize.
+    const extraStates = new Map<string, number[]>();
+    const addExtra = (roomId: string, extra: Iterable<UserPresenceState>): void => {
+      let list = extraStates.get(roomId);
+      if (list === undefined) {
+        list = [];
+        extraStates.set(roomId, list);
+      }
       for (const state of extra) list.push(indexOf(state));
-      roomStates.set(roomId, list);
-      sortNeeded.add(roomId);
     };
-    for (const [roomId, routedStates] of routed.rooms) addRoomStates(roomId, routedStates);
+    for (const [roomId, routedStates] of routed.rooms) addExtra(roomId, routedStates);
     if (plan.rooms !== undefined) {
-      for (const [roomId, extra] of plan.rooms) addRoomStates(roomId, extra);
+      for (const [roomId, extra] of plan.rooms) addExtra(roomId, extra);
     }
-    for (const roomId of sortNeeded) ascendingUnique(roomStates.get(roomId) as number[]);
 
     const roomIds = [...roomStates.keys()];
+    for (const roomId of extraStates.keys()) if (!roomStates.has(roomId)) roomIds.push(roomId);
+    // Denied rooms are looked up in the same call: their members must not receive.
+    const deniedRooms = denials.length > 0 ? deniedRoomsOf(denials) : undefined;
+    const lookupIds = roomIds.slice();
+    if (deniedRooms !== undefined) {
+      for (const roomId of deniedRooms) {
+        if (!roomStates.has(roomId) && !extraStates.has(roomId)) lookupIds.push(roomId);
+      }
+    }
     const members =
-      roomIds.length > 0
-        ? await lookUpMembers(this.#membership, roomIds, plan.knownFailing)
+      lookupIds.length > 0
+        ? await lookUpMembers(this.#membership, lookupIds, plan.knownFailing)
         : NO_LOOKUP;
     const sourceMembers: Int32Array[] = [];
     const sourceStates: number[][] = [];
     const failedRooms = new Map<string, readonly UserPresenceState[]>();
     for (const roomId of roomIds) {
       const roomMembers = members.found.get(roomId);
+      const defaults = roomStates.get(roomId);
+      const extra = extraStates.get(roomId);
       if (roomMembers === undefined) {
-        const list = roomStates.get(roomId) as number[];
         if (members.errors.has(roomId)) {
+          const all = ascendingUnique([...(defaults ?? []), ...(extra ?? [])]);
           failedRooms.set(
             roomId,
-            list.map((n) => numbering.states[n] as UserPresenceState),
+            all.map((n) => numbering.states[n] as UserPresenceState),
           );
         } else if (routed.rooms.has(roomId)) this.#warnNotParticipating(roomId);
         continue;
       }
+      let list: number[];
+      if (roomMembers.length > rules.maxRoomSize) {
+        // Over maxRoomSize: no default presence. A retried room's states from its own members
+        // were default routing; the modules' room destinations are not limited.
+        if (extra === undefined) continue;
+        list = extra;
+        if (plan.rooms?.has(roomId)) {
+          const joined = new Set(roomMembers);
+          list = extra.filter(
+            (n) => !joined.has((numbering.states[n] as UserPresenceState).userId),
+          );
+        }
+        list = ascendingUnique(list);
+        if (list.length === 0) continue;
+      } else if (extra === undefined) {
+        list = defaults as number[];
+        if (sortNeeded.has(roomId)) ascendingUnique(list);
+      } else {
+        list = ascendingUnique(defaults === undefined ? extra : [...defaults, ...extra]);
+      }
       sourceMembers.push(interner.internMembers(roomMembers));
-      sourceStates.push(roomStates.get(roomId) as number[]);
+      sourceStates.push(list);
     }
     const numbered = new Map<ReadonlySet<UserPresenceState>, number[]>();
     for (const [userId, userStates] of routed.users) {
@@ -564,14 +737,39 @@ export class PresenceRouter {
       sourceMembers.push(Int32Array.of(interner.intern(userId)));
       sourceStates.push(list);
     }
+    const delivering = sourceMembers.length;
+
+    // Denials become withholding sources (one per denied room, one per denied user), states
+    // withheld per server, and states withheld everywhere (a module that failed closed).
+    const denialErrors = new Map<string, Error>();
+    const withheld =
+      denials.length > 0
+        ? this.#withholdings(denials, numbering.states, members, denialErrors)
+        : undefined;
+    const withholding = withheld?.sources ?? [];
+    // With denials, each local updater's own state is a source that always delivers.
+    const selfAlways = withheld !== undefined && plan.withSelf;
+    if (selfAlways) {
+      for (let i = 0; i < states.length; i++) {
+        const id = updaterIds[i] as number;
+        if (!interner.isLocal(id)) continue;
+        sourceMembers.push(Int32Array.of(id));
+        sourceStates.push([i]);
+      }
+    }
+    const alwaysEnd = sourceMembers.length;
+    for (const source of withholding) {
+      sourceMembers.push(source.members);
+      sourceStates.push(source.states);
+    }
 
     const grouper = this.#grouper;
     grouper.begin(interner.size);
-    for (let s = 0; s < sourceMembers.length; s++)
-      grouper.addSource(sourceMembers[s] as Int32Array);
+    for (let s = 0; s < delivering; s++) grouper.addSource(sourceMembers[s] as Int32Array);
+    for (let s = delivering; s < alwaysEnd; s++) grouper.addSource(sourceMembers[s] as Int32Array);
 
     // The user itself: unless a source that reached it already delivers its own state.
-    if (plan.withSelf) {
+    if (plan.withSelf && !selfAlways) {
       for (let i = 0; i < states.length; i++) {
         const id = updaterIds[i] as number;
         if (!interner.isLocal(id)) continue;
@@ -581,6 +779,9 @@ export class PresenceRouter {
           grouper.addSource(sourceMembers[sourceMembers.length - 1] as Int32Array);
         }
       }
+    }
+    for (let s = alwaysEnd; s < alwaysEnd + withholding.length; s++) {
+      grouper.addSource(sourceMembers[s] as Int32Array, true);
     }
     const grouping = grouper.finish(interner.localFlags);
 
@@ -593,6 +794,22 @@ export class PresenceRouter {
           : interner.intern((stateList[i] as UserPresenceState).userId);
       isLocalState[i] = interner.isLocal(id) ? 1 : 0;
     }
+    let restrictions: FanOutRestrictions | undefined;
+    if (withheld !== undefined || rules.localOnly) {
+      const kinds = new Uint8Array(sourceMembers.length).fill(DELIVERS);
+      kinds.fill(DELIVERS_ALWAYS, delivering, alwaysEnd);
+      kinds.fill(WITHHOLDS, alwaysEnd, alwaysEnd + withholding.length);
+      restrictions = {
+        denies: withheld !== undefined,
+        kinds,
+        byServer: withheld?.byServer ?? new Map(),
+        everywhere: withheld?.everywhere ?? new Set(),
+        localOnly: rules.localOnly,
+        allows: this.#allowsWith(denials, members),
+      };
+    }
+    let userErrors: ReadonlyMap<string, Error> = roomsOfUsers.errors;
+    if (denialErrors.size > 0) userErrors = new Map([...roomsOfUsers.errors, ...denialErrors]);
     return new FanOutResult({
       interner,
       grouping,
@@ -600,8 +817,101 @@ export class PresenceRouter {
       batchSize: states.length,
       isLocalState,
       sourceStates,
-      unrouted: unroutedParts(defaultStates, roomsOfUsers.errors, failedRooms, members.errors),
+      unrouted: unroutedParts(plan.defaultRouted, userErrors, failedRooms, members.errors),
+      restrictions,
     });
+  }
+
+  /**
+   * The grouped form of `denials` over the numbered states: a withholding source per denied
+   * room (its members) and per denied user, the states withheld per server, and those withheld
+   * everywhere. A denied room whose members could not be looked up withholds its states
+   * everywhere (fail closed) and its senders' default routing is reported unrouted, in
+   * `errors`, to be retried.
+   */
+  #withholdings(
+    denials: readonly DenialRule[],
+    stateList: readonly UserPresenceState[],
+    members: SettledLookup,
+    errors: Map<string, Error>,
+  ):
+    | {
+        sources: { members: Int32Array; states: number[] }[];
+        byServer: Map<number, Set<number>>;
+        everywhere: Set<number>;
+      }
+    | undefined {
+    const all = stateList.map((_, i) => i);
+    let bySender: Map<string, number[]> | undefined;
+    const statesOf = (rule: DenialRule): number[] => {
+      if (rule.senders === 'all') return all;
+      if (bySender === undefined) {
+        bySender = new Map();
+        stateList.forEach((state, i) => {
+          const list = bySender?.get(state.userId);
+          if (list === undefined) bySender?.set(state.userId, [i]);
+          else list.push(i);
+        });
+      }
+      const out: number[] = [];
+      for (const sender of rule.senders) out.push(...(bySender.get(sender) ?? []));
+      return out;
+    };
+    const everywhere = new Set<number>();
+    const users = new Map<string, number[]>();
+    const rooms = new Map<string, number[]>();
+    const servers = new Map<number, Set<number>>();
+    const push = (map: Map<string, number[]>, key: string, numbers: number[]): void => {
+      const list = map.get(key);
+      if (list === undefined) map.set(key, numbers.slice());
+      else list.push(...numbers);
+    };
+    for (const rule of denials) {
+      const numbers = statesOf(rule);
+      if (numbers.length === 0) continue;
+      if (rule.everyone) for (const n of numbers) everywhere.add(n);
+      for (const userId of rule.users) push(users, userId, numbers);
+      for (const roomId of rule.rooms) push(rooms, roomId, numbers);
+      for (const server of rule.servers) {
+        const index = this.#interner.serverIndexOfName(server);
+        if (index === undefined) continue; // no interned user is on it: no recipient there
+        let set = servers.get(index);
+        if (set === undefined) {
+          set = new Set();
+          servers.set(index, set);
+        }
+        for (const n of numbers) set.add(n);
+      }
+    }
+    const sources: { members: Int32Array; states: number[] }[] = [];
+    for (const [roomId, numbers] of rooms) {
+      const roomMembers = members.found.get(roomId);
+      if (roomMembers !== undefined) {
+        sources.push({
+          members: this.#interner.internMembers(roomMembers),
+          states: ascendingUnique(numbers),
+        });
+        continue;
+      }
+      const error = members.errors.get(roomId);
+      if (error === undefined) continue; // not participating: no member to deny
+      for (const n of numbers) {
+        everywhere.add(n);
+        errors.set((stateList[n] as UserPresenceState).userId, error);
+      }
+      this.#logger.warn(
+        `Denied room ${roomId} could not be looked up: the states it denies are withheld from everyone but their senders`,
+        { roomId, error: error.message },
+      );
+    }
+    for (const [userId, numbers] of users) {
+      sources.push({
+        members: Int32Array.of(this.#interner.intern(userId)),
+        states: ascendingUnique(numbers),
+      });
+    }
+    if (sources.length === 0 && servers.size === 0 && everywhere.size === 0) return undefined;
+    return { sources, byServer: servers, everywhere };
   }
 
   /** The latest state of each user in the batch, in first-seen order, with interned IDs. */

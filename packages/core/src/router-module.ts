@@ -8,6 +8,9 @@
  *   (read side: whose presence this user receives), registered together or not at all.
  *
  * Callbacks may be sync or async and may return `Map`s or plain objects of arrays or sets.
+ * Any module may also give `getDeniedRecipients(states)`: who must NOT receive them (users,
+ * rooms, servers), applied after every module's additions — a module without it adds only,
+ * as in Synapse.
  *
  * @example
  * ```ts
@@ -53,10 +56,43 @@ export type GetRoomsAndUsersForStates = (
   states: readonly UserPresenceState[],
 ) => MaybePromise<readonly [DestinationStates, DestinationStates]>;
 
-/** Synapse's callback pair, as given to `registerPresenceRouterCallbacks`. */
+/**
+ * Recipients that must not receive a state: users, every joined member of rooms, every user of
+ * servers (`host[:port]`). Each list is optional.
+ */
+export interface RecipientDenial {
+  readonly users?: Iterable<string> | undefined;
+  readonly rooms?: Iterable<string> | undefined;
+  readonly servers?: Iterable<string> | undefined;
+}
+
+/**
+ * What `getDeniedRecipients` returns: sender user ID -> the recipients that must not receive
+ * that sender's state, and `"*"` -> the recipients that must receive none of the states given.
+ * A `Map` or a plain object.
+ */
+export type DeniedRecipients =
+  | ReadonlyMap<string, RecipientDenial>
+  | Readonly<Record<string, RecipientDenial>>;
+
+/**
+ * The subtractive callback: who must NOT receive these states. Applied after every module's
+ * additions (and default routing); a denial wins over every addition, in any module order. A
+ * callback that throws or returns the wrong shape withholds the states it was given from
+ * everyone but their senders (it fails closed); invalid IDs inside it are dropped with a warning.
+ */
+export type GetDeniedRecipients = (
+  states: readonly UserPresenceState[],
+) => MaybePromise<DeniedRecipients>;
+
+/**
+ * Synapse's callback pair, as given to `registerPresenceRouterCallbacks`, and the optional
+ * subtractive `getDeniedRecipients` (alone, or beside the pair).
+ */
 export interface PresenceRouterCallbacks {
   readonly getUsersForStates?: GetUsersForStates | undefined;
   readonly getInterestedUsers?: GetInterestedUsers | undefined;
+  readonly getDeniedRecipients?: GetDeniedRecipients | undefined;
 }
 
 /**

@@ -107,7 +107,13 @@ describe('explain', () => {
     expect(why.receives).toBe(true);
     expect(why.sharedRooms).toEqual([]);
     expect(why.modules).toEqual([
-      { module: 'audit', routesUpdates: true, interested: false, rules: ['dave to alice'] },
+      {
+        module: 'audit',
+        routesUpdates: true,
+        interested: false,
+        rules: ['dave to alice'],
+        denies: [],
+      },
     ]);
     expect(why.reasons).toEqual([
       `routing module audit sends ${dave}'s updates to ${alice} (dave to alice)`,

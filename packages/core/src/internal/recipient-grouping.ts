@@ -165,9 +165,11 @@ export class RecipientGrouper {
 
   /**
    * Adds a source (its members, as interned integers below the universe given to
-   * {@link begin}); returns the source's index.
+   * {@link begin}); returns the source's index. With `visitedOnly`, members no source reached
+   * yet are skipped: the source only splits existing groups (a denial, which adds no
+   * recipient).
    */
-  addSource(members: ArrayLike<number>): number {
+  addSource(members: ArrayLike<number>, visitedOnly = false): number {
     if (!this.#open) throw new Error('RecipientGrouper.addSource called outside begin()/finish()');
     const source = this.#sourceCount++;
     const serial = ++this.#serial;
@@ -188,6 +190,7 @@ export class RecipientGrouper {
       const at = m * MEMBER_STRIDE;
       let g = 0;
       if (memberRecords[at + STAMP] !== epoch) {
+        if (visitedOnly) continue;
         memberRecords[at + STAMP] = epoch;
         recipients[recipientCount++] = m;
       } else {

@@ -94,6 +94,14 @@ export class UserInterner {
     return this.#localFlags;
   }
 
+  /**
+   * {@link LOCAL_SERVER} for this server's name, the index of another server once one of its
+   * users was interned, else `undefined` (no interned user is on it).
+   */
+  serverIndexOfName(serverName: string): number | undefined {
+    return serverName === this.serverName ? LOCAL_SERVER : this.#serverIds.get(serverName);
+  }
+
   /** The server name of a server index. */
   serverNameAt(serverIndex: number): string {
     const name = this.#serverNames[serverIndex];
