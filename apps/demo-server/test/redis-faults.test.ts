@@ -165,7 +165,7 @@ describe.skipIf(!haveRedisServer)('RedisPresenceStore when Redis fails', () => {
     // Drop every client connection of the server (Redis itself keeps running).
     const admin = new Redis({ host: '127.0.0.1', port: redis.port });
     try {
-      await admin.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+      await admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
     } finally {
       admin.disconnect();
     }
