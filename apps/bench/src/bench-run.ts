@@ -148,7 +148,11 @@ export async function runBench(
       ...gitState(),
     },
     scenarios,
-    targets: options.mode === 'full' ? evaluateTargets(scenarios) : [],
+    // The targets are the fan-out engine's: not evaluated on a run of the federation alone.
+    targets:
+      options.mode === 'full' && options.scenarios.some((s) => s.kind !== 'federation')
+        ? evaluateTargets(scenarios)
+        : [],
   };
   return { results, failures };
 }

@@ -58,7 +58,10 @@ async function main(): Promise<number> {
     // Targets are a function of the measurements: evaluate them again with this code.
     const results: BenchResults = {
       ...saved,
-      targets: saved.mode === 'full' ? evaluateTargets(saved.scenarios) : [],
+      targets:
+        saved.mode === 'full' && saved.scenarios.some((s) => s.kind !== 'federation')
+          ? evaluateTargets(saved.scenarios)
+          : [],
     };
     process.stdout.write(`${textReport(results)}\n`);
     const out = values.out !== undefined ? resolve(values.out) : dirname(resolve(values.render));

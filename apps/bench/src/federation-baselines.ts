@@ -12,7 +12,7 @@
  *
  * @example
  * ```ts
- * const signing = await signTransactions(origin, sent);   // { totalMs, msPerTransaction }
+ * const signing = await signTransactions(origin, sent);   // { totalMs, msPerTransaction, … }
  * const unsigned = await putUnsigned(fetch, sent);         // { seconds, latenciesMs }
  * ```
  * @module
@@ -35,6 +35,8 @@ export interface SigningBaseline {
   readonly transactions: number;
   readonly totalMs: number;
   readonly msPerTransaction: number;
+  /** CPU time (user + system) of this process per transaction: robust to other load. */
+  readonly cpuMsPerTransaction: number;
 }
 
 /** Signs each transaction as the transport does, one after the other. */
@@ -43,6 +45,7 @@ export async function signTransactions(
   transactions: readonly LoggedTransaction[],
 ): Promise<SigningBaseline> {
   let bytes = 0;
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   for (const t of transactions) {
     const authorization = await buildXMatrixAuthorization({
@@ -58,6 +61,7 @@ export async function signTransactions(
     bytes += canonicalJsonBytes(t.body).length + authorization.length;
   }
   const totalMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
   if (bytes === 0 && transactions.length > 0) {
     throw new BenchError('SCENARIO_FAILED', 'Signing produced nothing');
   }
@@ -65,6 +69,8 @@ export async function signTransactions(
     transactions: transactions.length,
     totalMs,
     msPerTransaction: transactions.length === 0 ? Number.NaN : totalMs / transactions.length,
+    cpuMsPerTransaction:
+      transactions.length === 0 ? Number.NaN : (cpu.user + cpu.system) / 1000 / transactions.length,
   };
 }
 

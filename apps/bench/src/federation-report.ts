@@ -31,6 +31,7 @@ const THROUGHPUT_HEADER = [
   'time signed / unsigned',
   'signing alone txns/s',
   'signing share',
+  'signing CPU / sender CPU',
   'sender CPU ms/txn',
   'receiver CPU ms/txn',
 ];
@@ -78,6 +79,7 @@ function throughputRow(name: string, t: ThroughputFigures): string[] {
     ratio(t.signedVsUnsigned),
     rate(1000 / t.signingMsPerTransaction),
     `${(t.signingShare * 100).toFixed(0)}%`,
+    `${(t.signingCpuShare * 100).toFixed(0)}%`,
     ms(t.senderCpuMsPerTransaction),
     ms(t.receiverCpuMsPerTransaction),
   ];
@@ -117,7 +119,7 @@ function tables(scenarios: readonly ScenarioResult[]): {
 }
 
 const THROUGHPUT_NOTE =
-  "`full`: each destination is handed all its states in one send(), so transactions are full (100 EDUs of 50 states); `single`: one state per destination per round, waiting until every destination applied it (1 EDU of 1 state per transaction). Seconds run from the first send() to the last answer; latency is per state, send() to the receiver applying it after verifying the signature. Baselines on the very same transactions: unsigned = the same bodies PUT without authentication to the same receivers (read, parse, count); signing alone = canonical JSON and the X-Matrix signature, no HTTP; signing share = signing alone / the signed run's time.";
+  "`full`: each destination is handed all its states in one send(), so transactions are full (100 EDUs of 50 states); `single`: one state per destination per round, waiting until every destination applied it (1 EDU of 1 state per transaction). Seconds run from the first send() to the last answer; latency is per state, send() to the receiver applying it after verifying the signature. Baselines on the very same transactions: unsigned = the same bodies PUT without authentication to the same receivers (read, parse, count); signing alone = canonical JSON and the X-Matrix signature, no HTTP; signing share = signing alone / the signed run's time; signing CPU / sender CPU = the same in CPU time of the sending process (robust to other load on the machine).";
 
 const BATCHING_NOTE =
   'The engine fans out each batch; its remote destinations go to one sender (sendRemote). Unbatched, each (update, destination server) pair would be a transaction: pairs/txn is the batching ratio. `drained` waits for every answer after each batch; `back-to-back` queues the batches without waiting.';

@@ -51,6 +51,8 @@ export interface ThroughputFigures {
   readonly signedVsUnsigned: number;
   /** Signing every transaction (the baseline) / `seconds`: the share signing takes. */
   readonly signingShare: number;
+  /** Signing's CPU time / the sending process's CPU time in the signed run. */
+  readonly signingCpuShare: number;
 }
 
 /**

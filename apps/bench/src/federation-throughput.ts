@@ -228,6 +228,7 @@ export async function runThroughputPhase(
     unsignedLatency: latencyPercentiles(unsigned.latenciesMs),
     signedVsUnsigned: seconds / unsigned.seconds,
     signingShare: signing.totalMs / 1000 / seconds,
+    signingCpuShare: (signing.cpuMsPerTransaction * sent.length * 1000) / (cpu.user + cpu.system),
   };
   const checks: AgreementCheck[] = [
     { ...applied.check, what: `federation ${name}: ${applied.check.what}` },

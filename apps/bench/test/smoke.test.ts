@@ -28,7 +28,13 @@ function expectFederationFigures(result: ScenarioResult, scenario: FederationSce
       expect(t.transactions).toBe(t.destinations * per);
     }
     expect(t.latency.samples).toBe(t.states);
-    for (const figure of [t.edusPerSecond, t.transactionsPerSecond, t.signedVsUnsigned]) {
+    for (const figure of [
+      t.edusPerSecond,
+      t.transactionsPerSecond,
+      t.signedVsUnsigned,
+      t.signingMsPerTransaction,
+      t.signingCpuShare,
+    ]) {
       expect(figure).toBeGreaterThan(0);
       expect(Number.isFinite(figure)).toBe(true);
     }
