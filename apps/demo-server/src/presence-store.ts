@@ -63,9 +63,11 @@ export type ChangeEntry =
   | {
       /**
        * The feed no longer holds entries after the follower's position (trimmed by `MAXLEN`
-       * while it was away): the follower reloads every state ({@link PresenceStore.load}).
+       * while it was away, or Redis lost its data): the follower reloads every state
+       * ({@link PresenceStore.load}).
        */
       readonly kind: 'gap';
+      /** The feed goes on after this `seq` (the entries up to it were missed). */
       readonly seq: number;
     };
 
@@ -113,15 +115,18 @@ export interface PresenceStore {
   /** This instance's name (`instance_name`, or generated), unique among live instances. */
   readonly instanceName: string;
   /**
-   * Reads every stored state, in pages handed to `onPage`; resolves to the feed position the
-   * states are at least as new as (follow from there: an entry older than a loaded state has
-   * a lower `seq` and is skipped by the caller).
+   * Reads every stored state, in pages handed to `onPage` (each user once); resolves to the
+   * feed position the states are at least as new as (follow from there: an entry older than
+   * a loaded state has a lower `seq` and is skipped by the caller).
+   * @throws StoreUnavailableError
    */
   load(onPage: (states: readonly StoredPresence[]) => void): Promise<number>;
   /**
    * Stores `write.state` if the user's stored `seq` is still `write.expectedSeq`, appending
-   * it to the feed. Atomic per user.
-   * @throws StoreUnavailableError when the store cannot be reached (nothing was stored).
+   * it to the feed. Atomic per user. After Redis lost its data, `current` is undefined for
+   * every user (retry with `expectedSeq: 0`).
+   * @throws StoreUnavailableError when the store cannot be reached (nothing was stored;
+   * unless the connection dropped with the write in flight: then the feed has it).
    */
   commit(write: PresenceWrite): Promise<CommitResult>;
   /**
@@ -132,7 +137,7 @@ export interface PresenceStore {
   /**
    * Starts following the feed after `after`: `handler` gets the entries in `seq` order, in
    * pages, synchronously one page at a time. Reconnects with backoff and resumes after the
-   * last entry handed over. One follower per store.
+   * last entry handed over. One follower per store (a second call throws).
    */
   follow(after: number, handler: (entries: readonly ChangeEntry[]) => void): void;
   /**
