@@ -14,12 +14,15 @@
 import { type LoadedConfig, loadConfig, ModuleRegistry } from '@presence-router/config';
 import type { Logger } from '@presence-router/core';
 import { registerExampleRouter } from '@presence-router/example-router';
+import { messageOf, ServerStartError } from './errors.ts';
 import { openFederation } from './federation-node.ts';
 import type { Federation } from './federation-wiring.ts';
 import { JsonLogger } from './json-logger.ts';
 import { type MembershipHandle, openMembership } from './membership-from-settings.ts';
 import { PresenceServer } from './presence-server.ts';
-import { parseServerSettings, type ServerSettings } from './server-settings.ts';
+import type { PresenceStore } from './presence-store.ts';
+import { RedisPresenceStore } from './redis-presence-store.ts';
+import { parseServerSettings, type ServerSettings, type StoreSettings } from './server-settings.ts';
 
 /** A validated server configuration. */
 export interface ServerConfig {
@@ -108,7 +111,9 @@ export async function createServerFromConfig(
       ? config.settings
       : { ...config.settings, listen: { ...config.settings.listen, port: options.port } };
   let federation: Federation | undefined;
+  let store: PresenceStore | undefined;
   try {
+    store = await openStore(settings.store, logger);
     federation = settings.federation.enabled
       ? await openFederation(config.serverName, settings.federation, logger)
       : undefined;
@@ -116,6 +121,7 @@ export async function createServerFromConfig(
       serverName: config.serverName,
       settings,
       federation,
+      store,
       membership: membership.source,
       editableMembership: membership.editable,
       watchMembership: membership.watch,
@@ -147,7 +153,35 @@ export async function createServerFromConfig(
     return server;
   } catch (error) {
     await federation?.close();
+    await store?.close();
     await membership.close();
     throw error;
+  }
+}
+
+/**
+ * The configured presence store: undefined for memory (the server's default), a connected
+ * Redis store for `redis.enabled`.
+ * @throws ServerStartError `STORE_SETUP_FAILED` when Redis cannot be reached.
+ */
+async function openStore(
+  settings: StoreSettings,
+  logger: Logger,
+): Promise<PresenceStore | undefined> {
+  if (settings.kind === 'memory') return undefined;
+  try {
+    const store = await RedisPresenceStore.connect({ ...settings, logger });
+    logger.info('presence store: redis', {
+      redis: `${settings.host}:${settings.port}/${settings.dbid}`,
+      keyPrefix: settings.keyPrefix,
+      instance: store.instanceName,
+    });
+    return store;
+  } catch (cause) {
+    throw new ServerStartError(
+      'STORE_SETUP_FAILED',
+      `Could not connect to Redis at ${settings.host}:${settings.port} (redis.enabled): ${messageOf(cause)}`,
+      { cause },
+    );
   }
 }

@@ -142,6 +142,8 @@ export class PresenceService {
   /** Shared store: when each user's sync was last noted in the store (ms). */
   readonly #markedAt = new Map<string, number>();
   #commitConflicts = 0;
+  /** The write of each user in progress here (the next one waits for it). */
+  readonly #writing = new Map<string, Promise<void>>();
   #reloading: Promise<void> | undefined;
 
   constructor(options: PresenceServiceOptions) {
@@ -667,7 +669,28 @@ export class PresenceService {
    * `'skip'` drops the change.
    * @throws MatrixError 503 `M_UNKNOWN` with `Retry-After` when it cannot be stored.
    */
-  async #write(
+  #write(
+    userId: string,
+    compute: (previous: UserPresenceState) => UserPresenceState,
+    closed: 'refuse' | 'skip',
+  ): Promise<UserPresenceState | undefined> {
+    // One write per user at a time on this instance: races are only with other instances.
+    const before = this.#writing.get(userId);
+    const run = (): Promise<UserPresenceState | undefined> =>
+      this.#writeNow(userId, compute, closed);
+    const written = before === undefined ? run() : before.then(run, run);
+    const settled = written.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#writing.set(userId, settled);
+    void settled.then(() => {
+      if (this.#writing.get(userId) === settled) this.#writing.delete(userId);
+    });
+    return written;
+  }
+
+  async #writeNow(
     userId: string,
     compute: (previous: UserPresenceState) => UserPresenceState,
     closed: 'refuse' | 'skip',
@@ -699,7 +722,9 @@ export class PresenceService {
       }
       if (!result.ok) {
         this.#commitConflicts++;
-        if (result.current !== undefined) this.#adoptStored(result.current);
+        if (result.current !== undefined) this.#adoptStored(result.current, true);
+        // Nothing stored any more (the store lost its data): the next try writes afresh.
+        else this.#stored.delete(userId);
         continue;
       }
       if (result.seq > (this.#stored.get(userId)?.seq ?? 0)) {
@@ -745,10 +770,11 @@ export class PresenceService {
   }
 
   /** A stored state read back (load, a lost race, the feed): adopted when newer. */
-  #adoptStored(stored: StoredPresence): boolean {
+  #adoptStored(stored: StoredPresence, authoritative = false): boolean {
     const userId = stored.state.userId;
     const known = this.#stored.get(userId);
-    if (known !== undefined && known.seq >= stored.seq) return false;
+    // The store's answer to a compare-and-set is what is stored now, whatever was known.
+    if (!authoritative && known !== undefined && known.seq >= stored.seq) return false;
     this.#stored.set(userId, stored);
     this.#current.set(userId, stored.state);
     if (!this.#pipeline.holds(userId) && !this.#published.has(userId)) {

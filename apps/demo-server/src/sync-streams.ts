@@ -96,7 +96,7 @@ const ADAPT_EVERY_MS = 250;
 /** Event-loop lag (ms) above which the process counts as overloaded. */
 const OVERLOAD_LAG_MS = 20;
 
-const TOKEN = /^p(\d{1,15})_([A-Za-z0-9]{1,32})(?:_(\d{1,15}))?$/;
+const TOKEN = /^p(\d{1,15})(?:s(\d{1,15}))?_([A-Za-z0-9]{1,32})$/;
 
 /** The per-user presence streams of one server process. */
 export class SyncStreams {
@@ -191,23 +191,23 @@ export class SyncStreams {
   }
 
   /**
-   * The since token of `position`: `p<position>_<instance>`, plus `_<feedSeq>` with a shared
-   * store (the feed position everything up to which is in the answers so far, so another
+   * The since token of `position`: `p<position>_<instance>`, or `p<position>s<feedSeq>_<instance>`
+   * with a shared store (the feed position everything up to which is in the answers so far, so another
    * instance can continue from it).
    */
   tokenOf(position: number, feedSeq?: number): string {
-    const base = `p${position}_${this.instanceId}`;
-    return feedSeq === undefined ? base : `${base}_${feedSeq}`;
+    const feed = feedSeq === undefined ? '' : `s${feedSeq}`;
+    return `p${position}${feed}_${this.instanceId}`;
   }
 
   /** Parses a since token. */
   parseToken(token: string): ParsedToken {
     const match = TOKEN.exec(token);
     if (match === null) return { kind: 'malformed' };
-    if (match[2] !== this.instanceId) {
+    if (match[3] !== this.instanceId) {
       return {
         kind: 'other-instance',
-        feedSeq: match[3] === undefined ? undefined : Number(match[3]),
+        feedSeq: match[2] === undefined ? undefined : Number(match[2]),
       };
     }
     const position = Number(match[1]);

@@ -162,6 +162,9 @@ describe('sync and routing, end to end over HTTP', () => {
   it('room co-members on another server get local presence through the federation sender', async () => {
     await server.as('carol-token-123').setPresence(carol, 'online');
     const federation = server.server.federation as LoggingFederationSender;
+    // The PUT is answered once the update is accepted; routing follows (at once in memory,
+    // after the feed brings it back with a shared store).
+    await server.server.service.caughtUp();
     const sent = federation.sent.filter((entry) => entry.serverName === 'remote.example');
     expect(sent).toHaveLength(1);
     expect(sent[0]?.userIds).toEqual(['@zed:remote.example']);

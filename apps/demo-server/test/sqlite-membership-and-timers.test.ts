@@ -1,3 +1,4 @@
+import { withTestStore } from './support/test-store.ts';
 import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,7 +34,7 @@ describe('a Synapse SQLite database as the membership source', () => {
     const demo = await createDemoDatabase(join(dir, 'homeserver.db'), { largeRoomMembers: 20 });
     const logs: string[] = [];
     const logger = new JsonLogger({ level: 'debug', write: (line) => logs.push(line) });
-    const config = await loadServerConfig(embeddedConfigYaml(demo.path), {
+    const config = await loadServerConfig(withTestStore(embeddedConfigYaml(demo.path)), {
       sourceName: 'embedded',
       logger,
     });
@@ -109,7 +110,7 @@ describe('the Synapse SQLite file changing under the running server', () => {
       'membership:\n  sqlite: $1\n  poll_interval: 100ms',
     );
     expect(yaml).toContain('poll_interval: 100ms');
-    const config = await loadServerConfig(yaml, { sourceName: 'embedded', logger });
+    const config = await loadServerConfig(withTestStore(yaml), { sourceName: 'embedded', logger });
     const running = await listen(await createServerFromConfig(config, { logger }), {
       port: 0,
       host: '127.0.0.1',

@@ -13,6 +13,7 @@ import { JsonLogger } from '../../src/json-logger.ts';
 import { createServerFromConfig, loadServerConfig } from '../../src/load-server.ts';
 import { listen, type RunningServer } from '../../src/node-listener.ts';
 import { MatrixTestClient, type SyncReply } from './test-server.ts';
+import { withTestStore } from './test-store.ts';
 
 /** A port nothing listens on now (the kernel's choice, released at once). */
 export async function freePort(): Promise<number> {
@@ -89,7 +90,7 @@ export interface Homeserver extends RunningServer {
 /** Starts `spec` on its port. */
 export async function startHomeserver(spec: HomeserverSpec, keyDir: string): Promise<Homeserver> {
   const logger = new JsonLogger({ level: 'silent', write: () => {} });
-  const config = await loadServerConfig(homeserverYaml(spec, keyDir), {
+  const config = await loadServerConfig(withTestStore(homeserverYaml(spec, keyDir)), {
     sourceName: `${spec.name}.yaml`,
     logger,
     ...(spec.registry === undefined ? {} : { registry: spec.registry }),

@@ -5,6 +5,7 @@
 import { JsonLogger } from '../../src/json-logger.ts';
 import { createServerFromConfig, loadServerConfig } from '../../src/load-server.ts';
 import { listen, type RunningServer } from '../../src/node-listener.ts';
+import { withTestStore } from './test-store.ts';
 
 export const HS = 'test.local';
 
@@ -45,7 +46,7 @@ export interface TestServer extends RunningServer {
 export async function startTestServer(yaml = testConfigYaml()): Promise<TestServer> {
   const logs: string[] = [];
   const logger = new JsonLogger({ level: 'debug', write: (line) => logs.push(line) });
-  const config = await loadServerConfig(yaml, { sourceName: 'test.yaml', logger });
+  const config = await loadServerConfig(withTestStore(yaml), { sourceName: 'test.yaml', logger });
   const server = await createServerFromConfig(config, { logger });
   const running = await listen(server, { host: '127.0.0.1', port: 0, gracePeriodMs: 1000 });
   return Object.assign(running, {
