@@ -1,4 +1,3 @@
-import { withTestStore } from './support/test-store.ts';
 import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +17,7 @@ import {
   type PresenceEventJson,
   presenceBySender,
 } from './support/test-server.ts';
+import { withTestStore } from './support/test-store.ts';
 
 let dir: string;
 
