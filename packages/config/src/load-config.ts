@@ -20,7 +20,7 @@
  * ```
  * @module
  */
-import { consoleLogger, type Logger } from '@presence-router/core';
+import { consoleLogger, type Logger, type PresencePolicy } from '@presence-router/core';
 import { type ConfigWarning, configWarning, logConfigWarning } from './config-warning.ts';
 import { ConfigError, type ConfigPath, formatConfigPath } from './errors.ts';
 import {
@@ -173,8 +173,24 @@ class Loader {
       ...(top.exclude_rooms_from_presence ?? []),
       ...(presence.exclude_rooms_from_presence ?? []),
     ]);
+    const deny = presence.deny;
+    const policy: PresencePolicy = {
+      ...(presence.default_routing != null ? { defaultRouting: presence.default_routing } : {}),
+      ...(presence.local_only != null ? { localOnly: presence.local_only } : {}),
+      ...(presence.max_room_size != null ? { maxRoomSize: presence.max_room_size } : {}),
+      ...(deny != null
+        ? {
+            deny: {
+              users: deny.users ?? [],
+              rooms: deny.rooms ?? [],
+              servers: deny.servers ?? [],
+            },
+          }
+        : {}),
+    };
     return new LoadedConfig({
       serverName: top.server_name,
+      policy,
       presenceEnabled: enabled !== false,
       presenceUntracked: enabled === 'untracked',
       excludeRoomsFromPresence: [...excluded],

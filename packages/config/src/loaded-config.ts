@@ -17,6 +17,7 @@ import {
   type Logger,
   type MembershipSource,
   type ModuleApi,
+  type PresencePolicy,
   PresenceRouter,
   type PresenceRouterModule,
 } from '@presence-router/core';
@@ -65,7 +66,7 @@ export interface CreatePresenceRouterOptions {
 
 /** What {@link LoadedConfig.createPresenceRouter} builds. */
 export interface ConfiguredPresenceRouter {
-  /** Core's router, with the configuration's server name, excluded rooms and modules. */
+  /** Core's router, with the configuration's server name, excluded rooms, policy and modules. */
   readonly router: PresenceRouter;
   /** The routing modules the router runs, in order, each with its `moduleName`. */
   readonly modules: readonly PresenceRouterModule[];
@@ -81,6 +82,7 @@ export interface LoadedConfigParts {
   readonly presenceEnabled: boolean;
   readonly presenceUntracked: boolean;
   readonly excludeRoomsFromPresence: readonly string[];
+  readonly policy: PresencePolicy;
   readonly routingModules: readonly LoadedRoutingModule[];
   readonly warnings: readonly ConfigWarning[];
   readonly logger: Logger;
@@ -100,6 +102,13 @@ export class LoadedConfig {
    * (Synapse's key) followed by `presence.exclude_rooms_from_presence`, each room once.
    */
   readonly excludeRoomsFromPresence: readonly string[];
+  /**
+   * The operator's subtractive rules from `presence:` — `default_routing`, `local_only`,
+   * `max_room_size`, `deny: { users, rooms, servers }` — as core's `PresencePolicy` (only the
+   * keys set; `{}` when none is: Synapse's behaviour). `createPresenceRouter` gives it to the
+   * router.
+   */
+  readonly policy: PresencePolicy;
   /**
    * The routing modules in order: `presence.presence_router` (legacy), then
    * `presence.routing_modules`, then the top-level `modules:` list.
@@ -121,6 +130,7 @@ export class LoadedConfig {
     this.presenceEnabled = parts.presenceEnabled;
     this.presenceUntracked = parts.presenceUntracked;
     this.excludeRoomsFromPresence = Object.freeze([...parts.excludeRoomsFromPresence]);
+    this.policy = Object.freeze({ ...parts.policy });
     this.routingModules = Object.freeze([...parts.routingModules]);
     this.warnings = Object.freeze([...parts.warnings]);
     this.source = parts.source;
@@ -150,7 +160,7 @@ export class LoadedConfig {
    * The one wiring from this configuration to a core `PresenceRouter`: constructs the modules
    * (as {@link LoadedConfig.instantiate}) with `options.moduleApi`, the server name and the
    * membership source, then builds the router with the membership source, the logger, the
-   * excluded rooms and the modules, each named for the router's logs. Throws
+   * excluded rooms, the policy and the modules, each named for the router's logs. Throws
    * {@link ConfigError} `MISSING_KEY` when neither the configuration nor the options name the
    * server, and what {@link LoadedConfig.instantiate} throws.
    */
@@ -190,6 +200,7 @@ export class LoadedConfig {
       modules,
       logger,
       excludeRoomsFromPresence: this.excludeRoomsFromPresence,
+      policy: this.policy,
       moduleNames,
     });
     return { router, modules, moduleNames, warnings: instantiated.warnings };

@@ -7,7 +7,9 @@
  * - top level: `server_name`, `use_presence` (Synapse's legacy switch),
  *   `exclude_rooms_from_presence`, `presence`, `modules`;
  * - `presence`: `enabled`, `routing_modules`, `presence_router`,
- *   `exclude_rooms_from_presence`, plus Synapse's own presence settings, accepted and unused;
+ *   `exclude_rooms_from_presence`, the policy (`default_routing`, `local_only`,
+ *   `max_room_size`, `deny: { users, rooms, servers }`), plus Synapse's own presence
+ *   settings, accepted and unused;
  * - a module entry: `module`, `config`.
  *
  * @example
@@ -16,7 +18,7 @@
  * ```
  * @module
  */
-import { roomIdProblem, serverNameProblem } from '@presence-router/core';
+import { roomIdProblem, serverNameProblem, userIdProblem } from '@presence-router/core';
 import { z } from 'zod';
 import { describeValue } from './value-description.ts';
 
@@ -30,6 +32,20 @@ export const roomIdSchema = z
         code: 'custom',
         input: ctx.value,
         message: `invalid room ID ${JSON.stringify(ctx.value)}: ${problem}`,
+      });
+    }
+  });
+
+/** A user ID: `@localpart:server_name`. */
+export const userIdSchema = z
+  .string({ error: 'a user ID like "@alice:example.org"' })
+  .check((ctx) => {
+    const problem = userIdProblem(ctx.value);
+    if (problem !== undefined) {
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value,
+        message: `invalid user ID ${JSON.stringify(ctx.value)}: ${problem}`,
       });
     }
   });
@@ -81,12 +97,33 @@ export const topLevelSchema = z.looseObject({
   modules: moduleListSchema.nullish(),
 });
 
+/**
+ * `presence.deny`: recipients that receive no one's presence but their own. Unknown keys are
+ * errors, not warnings: a misspelt deny list (`user:`) must not silently deny no one.
+ */
+export const denySchema = z.strictObject(
+  {
+    users: z
+      .array(userIdSchema, { error: 'a list of user IDs like ["@alice:example.org"]' })
+      .nullish(),
+    rooms: roomIdListSchema.nullish(),
+    servers: z
+      .array(serverNameSchema, { error: 'a list of server names like ["example.org"]' })
+      .nullish(),
+  },
+  { error: 'a mapping with "users", "rooms" and/or "servers" lists' },
+);
+
 /** Keys of `presence` that `loadConfig` reads. */
 export const PRESENCE_KEYS: ReadonlySet<string> = new Set([
   'enabled',
   'routing_modules',
   'presence_router',
   'exclude_rooms_from_presence',
+  'default_routing',
+  'local_only',
+  'max_room_size',
+  'deny',
 ]);
 
 /** Synapse's other presence settings: accepted without a warning, not used here. */
@@ -103,6 +140,14 @@ export const presenceSchema = z.object({
   routing_modules: moduleListSchema.nullish(),
   presence_router: z.unknown().optional(),
   exclude_rooms_from_presence: roomIdListSchema.nullish(),
+  default_routing: z.boolean({ error: 'true or false' }).nullish(),
+  local_only: z.boolean({ error: 'true or false' }).nullish(),
+  max_room_size: z
+    .number({ error: 'a whole number of joined members, at least 1' })
+    .refine(Number.isInteger, { error: 'expected a whole number of joined members' })
+    .min(1, { error: 'expected a whole number of joined members, at least 1' })
+    .nullish(),
+  deny: denySchema.nullish(),
 });
 
 /** Keys of a module entry. */

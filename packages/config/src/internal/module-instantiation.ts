@@ -35,7 +35,12 @@ export interface InstantiateOptions {
   readonly locate?: ((path: ConfigPath) => { line: number; column: number }) | undefined;
 }
 
-const ROUTING_METHODS = ['getRoomsAndUsersForStates', 'getUsersForStates', 'getInterestedUsers'];
+const ROUTING_METHODS = [
+  'getRoomsAndUsersForStates',
+  'getUsersForStates',
+  'getInterestedUsers',
+  'getDeniedRecipients',
+];
 
 function hasRoutingMethod(instance: unknown): boolean {
   if ((typeof instance !== 'object' && typeof instance !== 'function') || instance === null) {
@@ -125,7 +130,7 @@ export function instantiateRoutingModules(
       );
     }
     if (collector.size === 0 && !hasRoutingMethod(instance)) {
-      const detail = `module ${JSON.stringify(entry.module)} is not a presence router: it registered no callbacks through registerPresenceRouterCallbacks and has no getRoomsAndUsersForStates, getUsersForStates or getInterestedUsers method`;
+      const detail = `module ${JSON.stringify(entry.module)} is not a presence router: it registered no callbacks through registerPresenceRouterCallbacks and has no getRoomsAndUsersForStates, getUsersForStates, getInterestedUsers or getDeniedRecipients method`;
       if (entry.origin === 'modules') {
         const warning = configWarning(
           `${detail}; skipped`,
