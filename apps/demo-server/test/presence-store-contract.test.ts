@@ -414,6 +414,22 @@ describe.skipIf(!redisUp)('RedisPresenceStore across instances', () => {
     expect(changes.at(-1)).toBe(16);
   });
 
+  it('balances 16 shards over three instances, none held twice', async () => {
+    const a = await harness.open({ instanceName: 'three-a' });
+    const b = await harness.peer(a, { instanceName: 'three-b' });
+    const c = await harness.peer(a, { instanceName: 'three-c' });
+    const groups = [a, b, c].map((store) => store.leases('senders', 16));
+    await eventually(() => {
+      expect(a.status().instances).toBe(3);
+      const sizes = groups.map((group) => group.held().size);
+      expect(sizes.reduce((x, y) => x + y, 0)).toBe(16);
+      for (const size of sizes) expect(size).toBeLessThanOrEqual(6);
+      for (let shard = 0; shard < 16; shard++) {
+        expect(groups.filter((group) => group.holds(shard))).toHaveLength(1);
+      }
+    });
+  });
+
   it('takes over the shards of an instance that died (its leases expire)', async () => {
     // A dead instance: a heartbeat and four leases nobody renews.
     const redis = sharedRedisClient();

@@ -152,6 +152,39 @@ describe.skipIf(!haveRedisServer)('RedisPresenceStore when Redis fails', () => {
     await eventually(() => expect(leases.held().size).toBeGreaterThan(0));
   });
 
+  it('fails a command with StoreUnavailableError when Redis hangs, never waiting forever', async () => {
+    redis = await PrivateRedis.start();
+    const store = await connect(redis.port, 'hung');
+    const first = await store.commit({ state: alice, expectedSeq: 0, notify: true });
+    if (!first.ok) throw new Error('refused');
+    redis.freeze();
+    try {
+      await expect(store.latestSeq()).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(
+        store.commit({ state: bob, expectedSeq: 0, notify: true }),
+      ).rejects.toBeInstanceOf(StoreUnavailableError);
+    } finally {
+      redis.thaw();
+    }
+    // The timed-out commit may still have been applied once Redis went on: the state is
+    // then stored and in the feed, never half of it.
+    await eventually(async () => expect(await store.latestSeq()).toBeGreaterThanOrEqual(first.seq));
+    const entries: ChangeEntry[] = [];
+    expect(await store.readRange(0, await store.latestSeq(), (e) => void entries.push(...e))).toBe(
+      'complete',
+    );
+    const stored: string[] = [];
+    await store.load((page) => stored.push(...page.map((s) => s.state.userId)));
+    const bobInFeed = entries.some((e) => e.kind === 'state' && e.state.userId === bob.userId);
+    expect(stored.includes(bob.userId)).toBe(bobInFeed);
+    const again = await store.commit({
+      state: alice.with({ statusMsg: 'back' }),
+      expectedSeq: first.seq,
+      notify: true,
+    });
+    expect(again.ok).toBe(true);
+  });
+
   it('resumes a follower after a reconnection without data loss (no gap)', async () => {
     redis = await PrivateRedis.start();
     const writer = await connect(redis.port, 'writer');

@@ -69,6 +69,16 @@ export class PrivateRedis {
     });
   }
 
+  /** Freezes it (SIGSTOP): connections stay open, nothing answers. */
+  freeze(): void {
+    this.#process?.kill('SIGSTOP');
+  }
+
+  /** Lets a frozen server go on (SIGCONT). */
+  thaw(): void {
+    this.#process?.kill('SIGCONT');
+  }
+
   /** Stops it abruptly (SIGKILL, like a crash) and waits until it has exited. */
   async stop(): Promise<void> {
     const child = this.#process;
@@ -78,6 +88,7 @@ export class PrivateRedis {
     await new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
       child.kill('SIGKILL');
+      child.kill('SIGCONT');
     });
   }
 }
