@@ -26,6 +26,7 @@ import { assertServerName, consoleLogger, serverNameOf } from '@presence-router/
 import { MembershipError } from './errors.ts';
 import { checkRoomId, checkUserId } from './internal/checked-ids.ts';
 import { isMembership } from './internal/membership-values.ts';
+import type { PresenceSharingHint, PresenceSharingHintSource } from './presence-sharing-hints.ts';
 import type { Membership, RoomStatus, RoomStatusKind, RoomStatusSource } from './room-status.ts';
 
 /** Options of {@link InMemoryMembership}. */
@@ -68,12 +69,16 @@ interface RoomRecord {
   /** How many joined users belong to this server. */
   localJoined: number;
   partialState: boolean;
+  /** The room's `m.room.presence_sharing` hint; absent: no hint event (`forbid`). */
+  presenceSharing: PresenceSharingHint | undefined;
   /** The frozen array `getJoinedMembers` hands out, until the next change. */
   snapshot: readonly string[] | undefined;
 }
 
-/** An in-memory `MembershipSource` that also reports room statuses and changes. */
-export class InMemoryMembership implements MembershipSource, RoomStatusSource {
+/** An in-memory `MembershipSource` that also reports room statuses, hints and changes. */
+export class InMemoryMembership
+  implements MembershipSource, RoomStatusSource, PresenceSharingHintSource
+{
   /** This homeserver's name. */
   readonly serverName: string;
   readonly #logger: Logger;
@@ -163,6 +168,7 @@ export class InMemoryMembership implements MembershipSource, RoomStatusSource {
     room.joined.clear();
     room.localJoined = 0;
     room.snapshot = undefined;
+    room.presenceSharing = undefined;
     this.#emit({
       kind: 'membership',
       roomId,
@@ -208,6 +214,38 @@ export class InMemoryMembership implements MembershipSource, RoomStatusSource {
       rooms: new Set(),
       users: new Set(),
     });
+  }
+
+  /**
+   * Sets the room's MSC4495 presence sharing hint (its `m.room.presence_sharing` state);
+   * `undefined` removes it (the room then counts as `forbid`). Creates the room when it is
+   * new. Not a membership change: listeners are not called.
+   */
+  setPresenceSharingHint(roomId: string, hint: PresenceSharingHint | undefined): void {
+    if (hint !== undefined && hint !== 'suggest' && hint !== 'forbid') {
+      throw new MembershipError(
+        'INVALID_OPTIONS',
+        `Unknown presence sharing hint ${JSON.stringify(hint)}: expected suggest, forbid or undefined`,
+        { roomId },
+      );
+    }
+    this.#room(checkRoomId(roomId)).presenceSharing = hint;
+  }
+
+  /**
+   * The presence sharing hint of every requested room: `suggest` when set so, `forbid`
+   * otherwise (no hint, unknown room, or a room the server left).
+   */
+  async getPresenceSharingHints(
+    roomIds: readonly string[],
+  ): Promise<ReadonlyMap<string, PresenceSharingHint>> {
+    for (const roomId of roomIds) checkRoomId(roomId);
+    const result = new Map<string, PresenceSharingHint>();
+    for (const roomId of roomIds) {
+      const hint = this.#rooms.get(roomId)?.presenceSharing;
+      result.set(roomId, hint === 'suggest' ? 'suggest' : 'forbid');
+    }
+    return result;
   }
 
   /**
@@ -295,6 +333,7 @@ export class InMemoryMembership implements MembershipSource, RoomStatusSource {
         joined: new Set(),
         localJoined: 0,
         partialState: false,
+        presenceSharing: undefined,
         snapshot: undefined,
       };
       this.#rooms.set(roomId, room);

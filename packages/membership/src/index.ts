@@ -57,6 +57,16 @@ export type { LookupDeadlineOptions } from './lookup-deadline.ts';
 export { withLookupDeadline } from './lookup-deadline.ts';
 /** What plain calls do when some keys of a batch failed (`'reject'` or `'omit'`). */
 export type { PartialFailurePolicy } from './partial-failure-policy.ts';
+/** MSC4495 room hints (`m.room.presence_sharing`): the optional source extension. */
+export type {
+  PresenceSharingHint,
+  PresenceSharingHintSource,
+} from './presence-sharing-hints.ts';
+/** The hint event types (stable, unstable) and whether a source answers hints. */
+export {
+  isPresenceSharingHintSource,
+  PRESENCE_SHARING_EVENT_TYPES,
+} from './presence-sharing-hints.ts';
 /** Membership values and room statuses (`participating`, `partial-state`, `left`, `unknown`). */
 export type { Membership, RoomStatus, RoomStatusKind, RoomStatusSource } from './room-status.ts';
 /** Whether a source answers `getRoomStatuses`. */

@@ -89,7 +89,9 @@ describe('what each entry point exports', () => {
       'InMemoryMembership',
       'MatrixHttpMembership',
       'MembershipError',
+      'PRESENCE_SHARING_EVENT_TYPES',
       'invalidateOnChanges',
+      'isPresenceSharingHintSource',
       'isRoomStatusSource',
       'withLookupDeadline',
     ]);

@@ -14,6 +14,10 @@
  *   `local_current_membership` (`membership = 'join'`). That table holds exactly this server's
  *   users as Synapse decides it (appservice users included), so no server-name suffix
  *   matching is needed, and it is indexed by room.
+ * - Presence sharing hints (MSC4495, optional): the room's current `m.room.presence_sharing`
+ *   state event (or its unstable type), its content read from `event_json`; a redacted or
+ *   missing event, or any other content, is `forbid`. Needs `event_json` and `redactions`,
+ *   which every Synapse database has (`verifySchema` does not require them).
  * - Status: a room missing from `rooms` is `unknown`; a room with no local user joined is
  *   `left` (when the server leaves, Synapse deletes the room's current state but keeps its
  *   `rooms` row); a room in `partial_state_rooms` is `partial-state` (still answered).
@@ -42,10 +46,12 @@ import type Database from 'better-sqlite3';
 import type pg from 'pg';
 import { MembershipError } from '../errors.ts';
 import { checkRoomId, checkUserId } from '../internal/checked-ids.ts';
+import { combineHints, hintOfEventJson } from '../internal/presence-sharing-content.ts';
 import { openPostgresDriver } from '../internal/sql/postgres-driver.ts';
 import { openSqliteDriver } from '../internal/sql/sqlite-driver.ts';
 import * as queries from '../internal/sql/synapse-sql-queries.ts';
 import { SYNAPSE_TABLES_READ } from '../internal/sql/synapse-sql-queries.ts';
+import type { PresenceSharingHint, PresenceSharingHintSource } from '../presence-sharing-hints.ts';
 import type { RoomStatus, RoomStatusSource } from '../room-status.ts';
 import type { SqlDriver } from './sql-driver.ts';
 
@@ -76,6 +82,11 @@ export interface SynapseSqlOptions {
 interface MemberRow {
   room_id: string;
   state_key: string;
+}
+
+interface HintRow {
+  room_id: string;
+  json: string;
 }
 
 interface StatusRow {
@@ -121,7 +132,9 @@ function truthy(value: number | boolean | string): boolean {
 }
 
 /** A read-only `MembershipSource` over Synapse's database (SQLite or PostgreSQL). */
-export class SynapseSqlMembership implements MembershipSource, RoomStatusSource {
+export class SynapseSqlMembership
+  implements MembershipSource, RoomStatusSource, PresenceSharingHintSource
+{
   /** The database connection; share it with a `DeltaStreamPoller`. */
   readonly driver: SqlDriver;
 
@@ -218,6 +231,25 @@ export class SynapseSqlMembership implements MembershipSource, RoomStatusSource 
     for (const roomId of roomIds) {
       result.set(roomId, found.get(roomId) ?? { status: 'unknown', joinedCount: 0 });
     }
+    return result;
+  }
+
+  /**
+   * The MSC4495 presence sharing hint of every requested room: `suggest` only when its
+   * current hint event says so (when both the stable and the unstable event are there, both
+   * must); `forbid` otherwise. `SCHEMA_MISMATCH` when `event_json` or `redactions` is missing.
+   */
+  async getPresenceSharingHints(
+    roomIds: readonly string[],
+  ): Promise<ReadonlyMap<string, PresenceSharingHint>> {
+    for (const roomId of roomIds) checkRoomId(roomId);
+    const rows = await this.driver.selectByList<HintRow>(queries.PRESENCE_SHARING_HINTS, roomIds);
+    const found = new Map<string, PresenceSharingHint>();
+    for (const row of rows) {
+      found.set(row.room_id, combineHints(found.get(row.room_id), hintOfEventJson(row.json)));
+    }
+    const result = new Map<string, PresenceSharingHint>();
+    for (const roomId of roomIds) result.set(roomId, found.get(roomId) ?? 'forbid');
     return result;
   }
 

@@ -45,6 +45,15 @@ import {
   ROOM_MEMBERSHIPS_COLUMNS,
   roomMembershipsRow,
 } from '../internal/fixture/member-event-rows.ts';
+import {
+  EVENT_JSON_COLUMNS,
+  eventJsonRow,
+  REDACTIONS_COLUMNS,
+  type StateEvent,
+  stateCurrentRow,
+  stateDeltaRow,
+  stateEventsRow,
+} from '../internal/fixture/state-event-rows.ts';
 import type {
   FixtureConnection,
   FixtureValue,
@@ -251,6 +260,82 @@ export class SynapseFixtureWriter {
           this.#instanceName,
         ]),
       );
+    });
+  }
+
+  /**
+   * Writes a state event other than a membership (such as MSC4495's
+   * `m.room.presence_sharing` hint, state key `''`): rows in `events` and `event_json`, the
+   * room's current `(type, stateKey)` state replaced, a delta row. Resolves to its event ID.
+   */
+  async writeStateEvent(
+    roomId: string,
+    type: string,
+    content: unknown,
+    options: { stateKey?: string; sender?: string } = {},
+  ): Promise<string> {
+    checkRoomId(roomId);
+    if (typeof type !== 'string' || type === '' || type === MEMBER) {
+      throw new MembershipError(
+        'INVALID_OPTIONS',
+        `writeStateEvent needs a state event type other than ${MEMBER}`,
+      );
+    }
+    const stateKey = options.stateKey ?? '';
+    return this.#connection.transaction(async (tx) => {
+      await this.#ensureRoom(tx, roomId, null, undefined);
+      const stream = (await this.#maxStreamId(tx)) + 1;
+      const [previous] = await tx.run<{ event_id: string }>(
+        'SELECT event_id FROM current_state_events WHERE room_id = ? AND type = ? AND state_key = ?',
+        [roomId, type, stateKey],
+      );
+      const event: StateEvent = {
+        stream,
+        eventId: `$fixture${stream}_${(++this.#eventCounter).toString(36)}`,
+        roomId,
+        type,
+        stateKey,
+        content,
+        sender: options.sender ?? `@admin:${this.serverName}`,
+        timestamp: this.#now(),
+        instanceName: this.#instanceName,
+        previousEventId: previous?.event_id ?? null,
+      };
+      await tx.insert('events', EVENTS_COLUMNS, [stateEventsRow(event)]);
+      await tx.insert('event_json', EVENT_JSON_COLUMNS, [eventJsonRow(event)]);
+      await tx.run(
+        'DELETE FROM current_state_events WHERE room_id = ? AND type = ? AND state_key = ?',
+        [roomId, type, stateKey],
+      );
+      await tx.insert('current_state_events', CURRENT_STATE_COLUMNS, [stateCurrentRow(event)]);
+      await tx.insert('current_state_delta_stream', DELTA_STREAM_COLUMNS, [stateDeltaRow(event)]);
+      return event.eventId;
+    });
+  }
+
+  /** Redacts `eventId`: a redaction event in `events` and its `redactions` row. */
+  async redact(roomId: string, eventId: string, options: { sender?: string } = {}): Promise<void> {
+    checkRoomId(roomId);
+    await this.#connection.transaction(async (tx) => {
+      const stream = (await this.#maxStreamId(tx)) + 1;
+      const redaction: StateEvent = {
+        stream,
+        eventId: `$fixture${stream}_${(++this.#eventCounter).toString(36)}`,
+        roomId,
+        type: 'm.room.redaction',
+        stateKey: '',
+        content: {},
+        sender: options.sender ?? `@admin:${this.serverName}`,
+        timestamp: this.#now(),
+        instanceName: this.#instanceName,
+        previousEventId: null,
+      };
+      const row = stateEventsRow(redaction);
+      row[14] = null; // a redaction is not a state event
+      await tx.insert('events', EVENTS_COLUMNS, [row]);
+      await tx.insert('redactions', REDACTIONS_COLUMNS, [
+        [redaction.eventId, eventId, false, redaction.timestamp],
+      ]);
     });
   }
 

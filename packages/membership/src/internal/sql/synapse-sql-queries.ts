@@ -87,3 +87,16 @@ export const MEMBER_DELTAS_AFTER = `SELECT stream_id, room_id, state_key
   FROM current_state_delta_stream
   WHERE type = 'm.room.member' AND stream_id > ?
   ORDER BY stream_id`;
+
+/**
+ * MSC4495 room hints of the listed rooms: the current `m.room.presence_sharing` state
+ * (stable or unstable type, state key `''`) with the event's JSON, leaving out redacted
+ * events (any redaction counts, so a redacted hint is absent: `forbid`).
+ */
+export const PRESENCE_SHARING_HINTS = `SELECT c.room_id, c.type, j.json
+  FROM current_state_events c
+  JOIN event_json j ON j.event_id = c.event_id
+  WHERE c.room_id IN_LIST
+    AND c.type IN ('m.room.presence_sharing', 'org.continuwuity.presence_v2.msc4495.room.presence_sharing')
+    AND c.state_key = ''
+    AND NOT EXISTS (SELECT 1 FROM redactions r WHERE r.redacts = c.event_id)`;
