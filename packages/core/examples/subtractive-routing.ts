@@ -1,7 +1,7 @@
 /**
- * The README's subtractive-routing example, kept runnable (and checked by
- * `test/subtractive-example.test.ts`):
- * `tsx --conditions=@presence-router/source packages/core/examples/subtractive-routing.ts`.
+ * The README's subtractive-routing example, kept runnable: `test/subtractive-example.test.ts`
+ * runs it and checks every answer (`pnpm --filter @presence-router/core exec vitest run
+ * test/subtractive-example.test.ts`).
  */
 import {
   ALL_USERS,
@@ -68,7 +68,3 @@ export async function runExample() {
     limits: town.limits,
   };
 }
-
-// Run directly (not imported by the test): print the answers.
-const argv = (globalThis as { process?: { argv?: string[] } }).process?.argv ?? [];
-if (import.meta.url === `file://${argv[1]}`) console.log(await runExample());
