@@ -37,6 +37,9 @@ export {
 /** `m.presence.prompted`, validated. */
 export type { PromptedList } from './prompted-list.ts';
 export { parsePromptedList } from './prompted-list.ts';
+/** The facts of one user, gathered from a membership source and a hint source. */
+export type { RecipientFactSources, RoomHintLookup } from './recipient-facts.ts';
+export { gatherRecipientFacts } from './recipient-facts.ts';
 /** The EDU entry fields `stream_id`, `prev_id`, `recipients`. */
 export type { RecipientFieldNames, RecipientFields, RecipientsDelta } from './recipient-fields.ts';
 export { readRecipientFields, recipientFieldsJson } from './recipient-fields.ts';
