@@ -339,8 +339,7 @@ for (const [name, available, makeHarness] of implementations) {
       const peer = await harness.peer(store);
       const short = { userId: '@short:test.local', lastSyncTs: 1000, lastActiveSyncTs: 900 };
       const long = { userId: '@long:test.local', lastSyncTs: 2000, lastActiveSyncTs: 0 };
-      store.noteSyncs([short], 300);
-      store.noteSyncs([long], 120_000);
+      store.noteSyncs([short, long], 120_000);
 
       const marks = await store.syncMarks([short.userId, long.userId, '@none:test.local']);
       expect(marks.get(short.userId)).toEqual(short);
@@ -350,6 +349,9 @@ for (const [name, available, makeHarness] of implementations) {
         expect((await peer.syncMarks([long.userId])).get(long.userId)).toEqual(long),
       );
 
+      // Noted again with a short life: it expires, the other mark stays.
+      const later = { ...short, lastSyncTs: 1100 };
+      store.noteSyncs([later], 200);
       await eventually(async () => {
         const now = await peer.syncMarks([short.userId, long.userId]);
         expect(now.has(short.userId)).toBe(false);
