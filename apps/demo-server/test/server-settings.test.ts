@@ -164,4 +164,42 @@ describe('server settings', () => {
     const unknown = errorOf('federation:\n  enable: true\n');
     expect([unknown.path, unknown.line]).toEqual(['federation', 2]);
   });
+
+  it("the store: memory by default, Synapse's redis block with its defaults", () => {
+    expect(settings('server_name: hs.example\n').store).toEqual({
+      kind: 'memory',
+      instanceName: undefined,
+    });
+    // Present but not enabled, as Synapse reads it: still memory.
+    expect(settings('redis:\n  host: r.internal\n').store.kind).toBe('memory');
+    expect(settings('redis:\n  enabled: true\ninstance_name: web-1\n').store).toEqual({
+      kind: 'redis',
+      instanceName: 'web-1',
+      host: 'localhost',
+      port: 6379,
+      dbid: 0,
+      password: undefined,
+      keyPrefix: 'presence-router',
+      streamMaxLength: 100_000,
+    });
+    expect(
+      settings(
+        'redis:\n  enabled: true\n  host: 10.0.0.5\n  port: 6380\n  dbid: 3\n  password: pw\n  key_prefix: hs-a\n  stream_max_length: 5000\n',
+      ).store,
+    ).toMatchObject({ host: '10.0.0.5', port: 6380, dbid: 3, password: 'pw', keyPrefix: 'hs-a' });
+  });
+
+  it('store mistakes are located', () => {
+    const port = errorOf('redis:\n  enabled: true\n  port: 70000\n');
+    expect([port.path, port.line]).toEqual(['redis.port', 3]);
+    const short = errorOf('redis:\n  enabled: true\n  stream_max_length: 10\n');
+    expect([short.path, short.detail]).toEqual([
+      'redis.stream_max_length',
+      expect.stringContaining('at least 1000'),
+    ]);
+    const unknown = errorOf('redis:\n  enabled: true\n  hots: x\n');
+    expect([unknown.path, unknown.line]).toEqual(['redis', 2]);
+    const name = errorOf("instance_name: 'has spaces'\n");
+    expect(name.path).toBe('instance_name');
+  });
 });
