@@ -124,20 +124,15 @@ export class RedisFeedFollower {
   async #checkEpoch(): Promise<void> {
     const { client, keys } = this.#options;
     const floor = Math.max(this.#last, this.#options.floor());
-    const [epoch, counter] = await client.presenceEpoch(
-      keys.epoch,
-      keys.counter,
-      randomUUID(),
-      floor,
-    );
+    const [epoch] = await client.presenceEpoch(keys.epoch, keys.counter, randomUUID(), floor);
     this.#checked = true;
     if (epoch === this.#epoch) return;
     this.#options.logger.warn('store: Redis lost its data (new epoch); followers reload', {
       after: this.#last,
     });
     this.#epoch = epoch;
-    // What was written since the loss is in the states the handler reloads: go on after it.
-    this.#last = Math.max(this.#last, Number(counter));
+    // The counter is at least `#last` now, so what is written from here on comes after it;
+    // what was written since the loss with lower seqs is in the states the handler reloads.
     this.#hand([{ kind: 'gap', seq: this.#last }]);
   }
 
