@@ -61,6 +61,7 @@ describe('ExamplePresenceRouter.explain', () => {
         // dave is in a room alice is mapped to: the read side says so too.
         interested: true,
         rules: [`users_to_rooms sends ${alice} to !lobby:${HS}, where ${dave} is joined`],
+        denies: [],
       },
     ]);
   });
