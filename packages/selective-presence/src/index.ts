@@ -74,5 +74,9 @@ export type {
 } from './selective-recipients.ts';
 export { explainSelectiveRecipients, selectiveRecipients } from './selective-recipients.ts';
 /** `m.presence.sharing`, validated. */
-export type { PresenceSharingSettings, UserSharing } from './sharing-settings.ts';
+export type {
+  PresenceSharingSettings,
+  SharingSettingsLimits,
+  UserSharing,
+} from './sharing-settings.ts';
 export { parseSharingSettings } from './sharing-settings.ts';

@@ -40,6 +40,15 @@ export interface PresenceSharingSettings {
   readonly deniedServers: ReadonlySet<string>;
 }
 
+/** Options of {@link parseSharingSettings}. */
+export interface SharingSettingsLimits {
+  /**
+   * The most entries `users`, `rooms` and `servers` may hold together (the proposal lets
+   * operators limit them); more is an issue at `$`. Default: no limit.
+   */
+  readonly maxEntries?: number;
+}
+
 type Issues = SelectivePresenceIssue[];
 
 function readMap(
@@ -97,14 +106,34 @@ function readServers(content: Record<string, unknown>, issues: Issues): Set<stri
   return servers;
 }
 
+function entryCount(content: Record<string, unknown>): number {
+  let count = 0;
+  for (const key of ['users', 'rooms', 'servers']) {
+    const map = content[key];
+    if (isJsonObject(map)) count += Object.keys(map).length;
+  }
+  return count;
+}
+
 /**
  * Validates `m.presence.sharing` content (parsed JSON). Throws
  * `SelectivePresenceError('INVALID_SHARING_SETTINGS')` listing every problem with its path.
  */
-export function parseSharingSettings(content: unknown): PresenceSharingSettings {
+export function parseSharingSettings(
+  content: unknown,
+  limits: SharingSettingsLimits = {},
+): PresenceSharingSettings {
   const issues: Issues = [];
   if (!isJsonObject(content)) {
     issues.push({ path: '$', message: 'm.presence.sharing content must be a JSON object' });
+    throw new SelectivePresenceError('INVALID_SHARING_SETTINGS', 'm.presence.sharing', issues);
+  }
+  const max = limits.maxEntries;
+  if (max !== undefined && entryCount(content) > max) {
+    issues.push({
+      path: '$',
+      message: `users, rooms and servers hold more than ${max} entries together`,
+    });
     throw new SelectivePresenceError('INVALID_SHARING_SETTINGS', 'm.presence.sharing', issues);
   }
   const shareLocally = content.share_locally;

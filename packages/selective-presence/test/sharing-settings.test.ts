@@ -141,6 +141,20 @@ describe('parseSharingSettings', () => {
       /^Invalid m\.presence\.sharing: \$\.share_locally: share_locally must be a boolean; /,
     );
   });
+
+  it('maxEntries bounds the three maps together', () => {
+    const content = {
+      users: { '@a:hs.example': 'allow', '@b:hs.example': 'deny' },
+      rooms: { '!r:hs.example': 'allow' },
+    };
+    expect(parseSharingSettings(content, { maxEntries: 3 }).users.size).toBe(2);
+    expect(issuesOf(() => parseSharingSettings(content, { maxEntries: 2 }))).toEqual({
+      code: 'INVALID_SHARING_SETTINGS',
+      issues: [
+        { path: '$', message: 'users, rooms and servers hold more than 2 entries together' },
+      ],
+    });
+  });
 });
 
 describe('parsePromptedList', () => {
