@@ -1,7 +1,8 @@
 /**
  * The listening side of a load run, spread over `threads` worker threads (each with its own
  * event loop; see `listener-worker.ts`), and the send-time buffer they share with the
- * senders.
+ * senders. With several server instances (`urls`), the users are spread over them
+ * round-robin; a user whose instance is gone moves on to the next live one with its token.
  *
  * @example
  * ```ts
@@ -23,7 +24,8 @@ import type { ListenerUser } from './load-scenario.ts';
 
 /** Options of {@link ListenerPool.start}. */
 export interface ListenerPoolOptions {
-  readonly url: string;
+  /** The server (one URL) or its instances. */
+  readonly url: string | readonly string[];
   readonly users: readonly ListenerUser[];
   readonly threads: number;
   readonly pollTimeoutMs: number;
@@ -40,6 +42,24 @@ export interface ListenerPoolResult {
   readonly bySecond: ReadonlyMap<number, Samples>;
   readonly syncs: number;
   readonly errors: number;
+  /** Syncs answered with a status other than 200, by status. */
+  readonly errorStatuses: Readonly<Record<string, number>>;
+  /** Every move of a user to another instance (epoch ms), in no particular order. */
+  readonly takeovers: readonly Takeover[];
+  /** Per user (in `users` order): the instance it started on. */
+  readonly startInstances: readonly number[];
+  /** Per user: the instance it ended on. */
+  readonly finalInstances: readonly number[];
+}
+
+/** A user moving off a failed instance. */
+export interface Takeover {
+  readonly user: number;
+  readonly from: number;
+  /** When the sync on `from` failed (epoch ms). */
+  readonly failedAt: number;
+  /** When the next instance first answered (epoch ms). */
+  readonly answeredAt: number;
 }
 
 /** A JavaScript entry that registers tsx in the thread before loading the TypeScript worker. */
@@ -52,18 +72,21 @@ export class ListenerPool {
   readonly #sentAt: Float64Array;
   readonly #capacity: number;
   readonly #userCount: number;
+  readonly #startInstances: readonly number[];
 
   private constructor(
     workers: Worker[],
     shares: (readonly ListenerUser[])[],
     sentAt: Float64Array,
     options: ListenerPoolOptions,
+    startInstances: readonly number[],
   ) {
     this.#workers = workers;
     this.#shares = shares;
     this.#sentAt = sentAt;
     this.#capacity = options.capacity;
     this.#userCount = options.users.length;
+    this.#startInstances = startInstances;
   }
 
   /** Starts the threads; resolves once every user has synced once. */
@@ -75,10 +98,18 @@ export class ListenerPool {
     options.users.forEach((user, i) => {
       shares[i % threads]?.push(user);
     });
-    const workers = shares.map((users) => {
+    const urls = typeof options.url === 'string' ? [options.url] : options.url;
+    // User k of thread t (user t + k * threads overall) is on instance (t + k) % instances:
+    // round-robin within each thread, so every thread talks to every instance.
+    const instancesOf = shares.map((users, t) => users.map((_, k) => (t + k) % urls.length));
+    const startInstances = options.users.map(
+      (_, i) => instancesOf[i % threads]?.[Math.floor(i / threads)] as number,
+    );
+    const workers = shares.map((users, t) => {
       const data: ListenerWorkerData = {
-        url: options.url,
+        urls,
         users,
+        instances: instancesOf[t] as number[],
         pollTimeoutMs: options.pollTimeoutMs,
         sentAt: buffer,
         capacity: options.capacity,
@@ -94,7 +125,7 @@ export class ListenerPool {
           }),
       ),
     );
-    return new ListenerPool(workers, shares, sentAt, options);
+    return new ListenerPool(workers, shares, sentAt, options, startInstances);
   }
 
   /** Records that sender `sender` sent sequence number `seq` now. */
@@ -109,9 +140,14 @@ export class ListenerPool {
     this.#send({ type: 'measure', fromEpochMs: epochMs });
   }
 
-  /** The server has exited: loops end at their next failure. */
+  /** The server (every instance) has exited: loops end at their next failure. */
   serverGone(): void {
     this.#send({ type: 'server-gone' });
+  }
+
+  /** Instance `instance` has exited: users move off it (and nobody onto it). */
+  instanceGone(instance: number): void {
+    this.#send({ type: 'instance-gone', instance });
   }
 
   /** Ends the run: with `finalSync`, one last sync per user; without, once every loop ends. */
@@ -131,8 +167,25 @@ export class ListenerPool {
     const bySecond = new Map<number, Samples>();
     let syncs = 0;
     let errors = 0;
+    const errorStatuses: Record<string, number> = {};
+    const takeovers: Takeover[] = [];
+    const finalInstances = [...this.#startInstances];
     const threads = this.#shares.length;
     reports.forEach((report, t) => {
+      for (const [status, count] of Object.entries(report.errorStatuses)) {
+        errorStatuses[status] = (errorStatuses[status] ?? 0) + count;
+      }
+      for (let k = 0; k < report.takeovers.length; k += 4) {
+        takeovers.push({
+          user: t + (report.takeovers[k] as number) * threads,
+          from: report.takeovers[k + 1] as number,
+          failedAt: report.takeovers[k + 2] as number,
+          answeredAt: report.takeovers[k + 3] as number,
+        });
+      }
+      report.finalInstances.forEach((instance, k) => {
+        finalInstances[t + k * threads] = instance;
+      });
       for (let k = 0; k < report.views.length; k += 3) {
         // User i of thread t is user t + i * threads overall (round-robin shares).
         const user = t + (report.views[k] as number) * threads;
@@ -151,7 +204,17 @@ export class ListenerPool {
       errors += report.errors;
     });
     await Promise.all(this.#workers.map((worker) => worker.terminate()));
-    return { views, samples, bySecond, syncs, errors };
+    return {
+      views,
+      samples,
+      bySecond,
+      syncs,
+      errors,
+      errorStatuses,
+      takeovers,
+      startInstances: this.#startInstances,
+      finalInstances,
+    };
   }
 
   #send(message: ToListenerWorker): void {

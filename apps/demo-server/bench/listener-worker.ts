@@ -4,10 +4,15 @@
  * core. Latency is read against the send times the senders write into a shared buffer
  * (epoch ms, `performance.timeOrigin + performance.now()`, one clock for every thread).
  *
- * Messages in: `measure` (record latency for PUTs sent from then on), `server-gone`,
- * `finish` (`finalSync`: one last sync each, then report; otherwise report once every loop
- * has ended). Messages out: `ready` after the first sync of every user, `done` with the
- * views, samples and counts.
+ * With several server instances (`urls`), each user keeps to its instance (`instances[i]`)
+ * until a sync fails at the network level (its instance gone): it moves on to the next live
+ * instance with its since token, and the time from that failure to the first answer there is
+ * reported (a takeover).
+ *
+ * Messages in: `measure` (record latency for PUTs sent from then on), `server-gone` (every
+ * instance), `instance-gone` (one), `finish` (`finalSync`: one last sync each, then report;
+ * otherwise report once every loop has ended). Messages out: `ready` after the first sync of
+ * every user, `done` with the views, samples, counts and takeovers.
  * @module
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -17,8 +22,11 @@ import type { ListenerUser } from './load-scenario.ts';
 
 /** What the pool gives each thread. */
 export interface ListenerWorkerData {
-  readonly url: string;
+  /** The server instances (one for a single server). */
+  readonly urls: readonly string[];
   readonly users: readonly ListenerUser[];
+  /** Per user: the index in `urls` of its instance. */
+  readonly instances: readonly number[];
   readonly pollTimeoutMs: number;
   /** Send times: `sentAt[sender * capacity + seq]`, NaN when not sent. */
   readonly sentAt: SharedArrayBuffer;
@@ -29,6 +37,7 @@ export interface ListenerWorkerData {
 export type ToListenerWorker =
   | { readonly type: 'measure'; readonly fromEpochMs: number }
   | { readonly type: 'server-gone' }
+  | { readonly type: 'instance-gone'; readonly instance: number }
   | { readonly type: 'finish'; readonly finalSync: boolean };
 
 /** What a thread reports at the end. */
@@ -40,16 +49,47 @@ export interface ListenerWorkerReport {
   readonly bySecond: readonly (readonly [number, Float64Array])[];
   /** Syncs answered since `measure`. */
   readonly syncs: number;
+  /** Failed syncs: network errors and answers other than 200. */
   readonly errors: number;
+  /** Syncs answered with a status other than 200, by status. */
+  readonly errorStatuses: Readonly<Record<string, number>>;
+  /**
+   * Quadruples per move of a user to another instance: user index (in this thread's share),
+   * the instance it left, epoch ms of the failure there, epoch ms of the first answer from
+   * the next instance.
+   */
+  readonly takeovers: Float64Array;
+  /** Per user (in this thread's share): the instance it ended on. */
+  readonly finalInstances: Int32Array;
 }
 
 const epochNow = (): number => performance.timeOrigin + performance.now();
+
+/** The query of a listener's sync (the same as `LoadClient.sync`'s). */
+function syncQuery(since: string | undefined, timeoutMs: number): URLSearchParams {
+  const query = new URLSearchParams({ timeout: String(timeoutMs), set_presence: 'offline' });
+  if (since !== undefined) query.set('since', since);
+  return query;
+}
 const SENDER = /^@s(\d+):/;
 const SEQ = /^s(\d+)$/;
 
+/** A sync failure with an HTTP answer (the server answered, with an error). */
+class AnsweredError extends Error {
+  readonly status: number;
+  constructor(status: number, text: string) {
+    super(`sync answered ${status}: ${text.slice(0, 200)}`);
+    this.status = status;
+  }
+}
+
 class ListenerThread {
   readonly #data: ListenerWorkerData;
-  readonly #client: LoadClient;
+  readonly #clients: LoadClient[];
+  readonly #instance: number[];
+  readonly #gone: boolean[];
+  readonly #takeovers: number[] = [];
+  readonly #errorStatuses: Record<string, number> = {};
   readonly #sentAt: Float64Array;
   readonly #views: Map<number, number>[];
   readonly #since: (string | undefined)[];
@@ -63,7 +103,9 @@ class ListenerThread {
 
   constructor(data: ListenerWorkerData) {
     this.#data = data;
-    this.#client = new LoadClient(data.url);
+    this.#clients = data.urls.map((url) => new LoadClient(url));
+    this.#instance = [...data.instances];
+    this.#gone = data.urls.map(() => false);
     this.#sentAt = new Float64Array(data.sentAt);
     this.#views = data.users.map(() => new Map());
     this.#since = data.users.map(() => undefined);
@@ -71,27 +113,77 @@ class ListenerThread {
 
   async start(): Promise<void> {
     await Promise.all(
-      this.#data.users.map(async (user, i) => this.#apply(i, await this.#client.sync(user.token))),
+      this.#data.users.map(async (user, i) => this.#apply(i, await this.#sync(i, user.token))),
     );
   }
 
   poll(): Promise<void>[] {
+    const single = this.#clients.length === 1;
     return this.#data.users.map(async (user, i) => {
+      // Since the last answer: the instance that failed first, and when.
+      let failedOn = -1;
+      let failedAt = 0;
+      let failures = 0;
       while (!this.#stop) {
         try {
-          const body = await this.#client.sync(user.token, {
-            since: this.#since[i],
-            timeoutMs: this.#data.pollTimeoutMs,
-          });
+          const body = await this.#sync(i, user.token, this.#data.pollTimeoutMs);
           if (this.#measureFrom !== Number.POSITIVE_INFINITY) this.#syncs++;
           this.#apply(i, body);
-        } catch {
+          if (failedOn >= 0 && this.#instance[i] !== failedOn) {
+            this.#takeovers.push(i, failedOn, failedAt, epochNow());
+          }
+          failedOn = -1;
+          failures = 0;
+        } catch (error) {
           this.#errors++;
+          if (error instanceof AnsweredError) {
+            this.#errorStatuses[error.status] = (this.#errorStatuses[error.status] ?? 0) + 1;
+          }
           if (this.#serverGone) return;
-          await new Promise((resolve) => setTimeout(resolve, 50));
+          if (single) {
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            continue;
+          }
+          if (!(error instanceof AnsweredError)) {
+            // No answer: the instance is gone (or going). On to the next live one, token kept.
+            const from = this.#instance[i] as number;
+            if (failedOn < 0) {
+              failedOn = from;
+              failedAt = epochNow();
+            }
+            this.#instance[i] = this.#nextLive(from);
+          }
+          // At once after a first failure, then with a pause (every instance may be down).
+          if (failures++ > 0) await new Promise((resolve) => setTimeout(resolve, 50));
         }
       }
     });
+  }
+
+  /** One sync of user `i` on its instance; throws `AnsweredError` on an answer not 200. */
+  async #sync(i: number, token: string, timeoutMs = 0): Promise<SyncBody> {
+    const client = this.#clients[this.#instance[i] as number] as LoadClient;
+    const reply = await client.request(
+      'GET',
+      `/_matrix/client/v3/sync?${syncQuery(this.#since[i], timeoutMs)}`,
+      token,
+    );
+    if (reply.status !== 200) throw new AnsweredError(reply.status, reply.text);
+    return JSON.parse(reply.text) as SyncBody;
+  }
+
+  /** The next instance after `from` not known to be gone (`from` itself when none). */
+  #nextLive(from: number): number {
+    const count = this.#clients.length;
+    for (let step = 1; step <= count; step++) {
+      const candidate = (from + step) % count;
+      if (!this.#gone[candidate]) return candidate;
+    }
+    return from;
+  }
+
+  instanceGone(instance: number): void {
+    this.#gone[instance] = true;
   }
 
   measure(fromEpochMs: number): void {
@@ -108,14 +200,14 @@ class ListenerThread {
       this.#stop = true;
       await Promise.all(
         this.#data.users.map(async (user, i) => {
-          this.#apply(i, await this.#client.sync(user.token, { since: this.#since[i] }));
+          this.#apply(i, await this.#finalSync(i, user.token));
         }),
       );
     } else {
       await Promise.all(loops);
     }
     this.#stop = true;
-    this.#client.close();
+    for (const client of this.#clients) client.close();
     const views: number[] = [];
     this.#views.forEach((view, i) => {
       for (const [sender, seq] of view) views.push(i, sender, seq);
@@ -127,7 +219,22 @@ class ListenerThread {
       bySecond: [...this.#bySecond].map(([second, samples]) => [second, samples.toArray()]),
       syncs: this.#syncs,
       errors: this.#errors,
+      errorStatuses: this.#errorStatuses,
+      takeovers: Float64Array.from(this.#takeovers),
+      finalInstances: Int32Array.from(this.#instance),
     };
+  }
+
+  /** The last sync of user `i`: on its instance, or (that one failing) on the other live ones. */
+  async #finalSync(i: number, token: string): Promise<SyncBody> {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await this.#sync(i, token);
+      } catch (error) {
+        if (error instanceof AnsweredError || tries >= this.#clients.length) throw error;
+        this.#instance[i] = this.#nextLive(this.#instance[i] as number);
+      }
+    }
   }
 
   /** Applies an answer: the view moves on; every update it newly covers gets its latency. */
@@ -167,6 +274,7 @@ if (parentPort !== null) {
   port.on('message', (message: ToListenerWorker) => {
     if (message.type === 'measure') thread.measure(message.fromEpochMs);
     else if (message.type === 'server-gone') thread.serverGone();
+    else if (message.type === 'instance-gone') thread.instanceGone(message.instance);
     else {
       void thread.finish(message.finalSync, loops).then((report) => {
         port.postMessage(report);

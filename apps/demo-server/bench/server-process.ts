@@ -32,6 +32,11 @@ export interface ServerProcess {
   readonly exited: Promise<number | null>;
   /** Sends `signal` and waits for the exit. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /**
+   * SIGKILL for the real server (the bin wrapper's child) and then the wrapper, as a crash
+   * would; waits for the exit.
+   */
+  kill(): Promise<number | null>;
 }
 
 /** Options of {@link startServerProcess}. */
@@ -112,7 +117,28 @@ export async function startServerProcess(
       child.kill(signal);
       return exited;
     },
+    kill: async () => {
+      for (const pidOfChild of childrenOf(pid)) {
+        try {
+          process.kill(pidOfChild, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+      child.kill('SIGKILL');
+      return exited;
+    },
   };
+}
+
+/** The direct children of `pid` (the bin wrapper's server), from /proc. */
+function childrenOf(pid: number): number[] {
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    return children.split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
 }
 
 /** RSS of `pid` plus its direct children (the bin wrapper's server), from /proc. */
@@ -123,17 +149,27 @@ function rssOfTree(pid: number): number {
 /** `read` of `pid` plus of its direct children. */
 function sumOverTree(pid: number, read: (pid: number) => number): number {
   let total = read(pid);
-  try {
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
-    for (const child of children.split(/\s+/).filter(Boolean)) total += read(Number(child));
-  } catch {
-    // The process has exited.
-  }
+  for (const child of childrenOf(pid)) total += read(child);
   return total;
 }
 
+/**
+ * CPU seconds the whole machine has been busy (every core; user, nice, system, irq, softirq,
+ * steal), from /proc/stat: against the run's own processes, it shows what else ran meanwhile.
+ */
+export function machineBusySeconds(): number {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/) ?? [];
+    const ticks = fields.slice(1).map(Number);
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = ticks;
+    return (user + nice + system + irq + softirq + steal) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** User + system CPU seconds of `pid` (clock ticks of 1/100 s), from /proc. */
-function cpuOf(pid: number): number {
+export function cpuOf(pid: number): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
     return (Number(fields[11]) + Number(fields[12])) / 100;
