@@ -385,40 +385,43 @@ export class FanOutResult {
     return remote;
   }
 
-  /** Remote destinations, each remote group's states computed apart (denials split groups). */
+  /**
+   * Remote destinations, each remote group's states computed apart (denials split groups):
+   * once per (server, group), and unioned once per group, not per member.
+   */
   #buildRemoteWithDenials(): Map<string, RemoteDestination> {
     const { grouping, interner, stateList } = this.#parts;
     const { remoteMembers, remoteGroups } = grouping;
-    const byServer = new Map<number, { users: string[]; states: Set<UserPresenceState> }>();
-    const cache = new Map<string, readonly UserPresenceState[]>();
+    const byServer = new Map<number, Map<number, string[]>>();
     for (let i = 0; i < remoteMembers.length; i++) {
       const m = remoteMembers[i] as number;
       const server = interner.serverIndexOf(m);
       if (server === LOCAL_SERVER) continue;
+      let groups = byServer.get(server);
+      if (groups === undefined) {
+        groups = new Map();
+        byServer.set(server, groups);
+      }
       const group = remoteGroups[i] as number;
-      const key = `${server}/${group}`;
-      let states = cache.get(key);
-      if (states === undefined) {
-        states = this.#collect(sourcesOfGroup(grouping, group), true, server);
-        cache.set(key, states);
-      }
-      if (states.length === 0) continue;
-      let entry = byServer.get(server);
-      if (entry === undefined) {
-        entry = { users: [], states: new Set() };
-        byServer.set(server, entry);
-      }
-      entry.users.push(interner.userIdOf(m));
-      for (const state of states) entry.states.add(state);
+      const users = groups.get(group);
+      if (users === undefined) groups.set(group, [interner.userIdOf(m)]);
+      else users.push(interner.userIdOf(m));
     }
     const order = new Map(stateList.map((state, i) => [state, i]));
     const remote = new Map<string, RemoteDestination>();
-    for (const [server, entry] of byServer) {
+    for (const [server, groups] of byServer) {
+      const userIds: string[] = [];
+      const union = new Set<UserPresenceState>();
+      for (const [group, users] of groups) {
+        const states = this.#collect(sourcesOfGroup(grouping, group), true, server);
+        if (states.length === 0) continue;
+        userIds.push(...users);
+        for (const state of states) union.add(state);
+      }
+      if (union.size === 0) continue;
       const serverName = interner.serverNameAt(server);
-      const states = [...entry.states].sort(
-        (a, b) => (order.get(a) as number) - (order.get(b) as number),
-      );
-      remote.set(serverName, { serverName, userIds: entry.users, states });
+      const states = [...union].sort((x, y) => (order.get(x) as number) - (order.get(y) as number));
+      remote.set(serverName, { serverName, userIds, states });
     }
     return remote;
   }

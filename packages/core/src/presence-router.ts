@@ -35,7 +35,7 @@ import {
 } from './internal/recipient-denials.ts';
 import { RecipientGrouper, sourcesOfGroup } from './internal/recipient-grouping.ts';
 import { StateNumbering } from './internal/state-numbering.ts';
-import { UserInterner } from './internal/user-interner.ts';
+import { LOCAL_SERVER, UserInterner } from './internal/user-interner.ts';
 import { consoleLogger, type Logger } from './logger.ts';
 import type { MembershipSource, SettledLookup } from './membership-source.ts';
 import { assertRoutingModule } from './module-registration.ts';
@@ -158,6 +158,16 @@ interface Source {
   readonly states: number[];
 }
 
+/** The grouped form of a batch's denials (see `PresenceRouter.#withholdings`). */
+interface Withholdings {
+  /** Withholding sources: a denied room's members or a denied user, with the states denied. */
+  readonly sources: Source[];
+  /** Server index -> states withheld from all its users. */
+  readonly byServer: Map<number, Set<number>>;
+  /** States withheld from everyone but their senders. */
+  readonly everywhere: Set<number>;
+}
+
 const NO_DESTINATIONS: RoutedDestinations = Object.freeze({
   users: new Map<string, ReadonlySet<UserPresenceState>>(),
   rooms: new Map<string, ReadonlySet<UserPresenceState>>(),
@@ -172,6 +182,20 @@ function ascendingUnique(list: number[]): number[] {
   }
   list.length = out;
   return list;
+}
+
+/** Whether the ascending `list` holds `value`. */
+function binaryHas(list: readonly number[], value: number): boolean {
+  let lo = 0;
+  let hi = list.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = list[mid] as number;
+    if (at === value) return true;
+    if (at < value) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
 }
 
 /** Routes presence with the configured modules; see the module documentation. */
@@ -747,41 +771,35 @@ export class PresenceRouter {
         ? this.#withholdings(denials, numbering.states, members, denialErrors)
         : undefined;
     const withholding = withheld?.sources ?? [];
-    // With denials, each local updater's own state is a source that always delivers.
-    const selfAlways = withheld !== undefined && plan.withSelf;
-    if (selfAlways) {
-      for (let i = 0; i < states.length; i++) {
-        const id = updaterIds[i] as number;
-        if (!interner.isLocal(id)) continue;
-        sourceMembers.push(Int32Array.of(id));
-        sourceStates.push([i]);
-      }
-    }
-    const alwaysEnd = sourceMembers.length;
-    for (const source of withholding) {
-      sourceMembers.push(source.members);
-      sourceStates.push(source.states);
-    }
+    // Updaters a denial could deprive of their own state: they get a self source that always
+    // delivers. The others keep Synapse's rule below (a self source only when no source
+    // delivers their state), so they stay in their rooms' groups.
+    const selfDenied =
+      withheld !== undefined && plan.withSelf
+        ? this.#selfDenied(withheld, states.length, updaterIds)
+        : undefined;
 
     const grouper = this.#grouper;
     grouper.begin(interner.size);
     for (let s = 0; s < delivering; s++) grouper.addSource(sourceMembers[s] as Int32Array);
-    for (let s = delivering; s < alwaysEnd; s++) grouper.addSource(sourceMembers[s] as Int32Array);
 
     // The user itself: unless a source that reached it already delivers its own state.
-    if (plan.withSelf && !selfAlways) {
+    if (plan.withSelf) {
       for (let i = 0; i < states.length; i++) {
         const id = updaterIds[i] as number;
         if (!interner.isLocal(id)) continue;
-        if (!grouper.isReachedByState(id, i, sourceStates)) {
+        if (selfDenied?.has(i) || !grouper.isReachedByState(id, i, sourceStates)) {
           sourceMembers.push(Int32Array.of(id));
           sourceStates.push([i]);
           grouper.addSource(sourceMembers[sourceMembers.length - 1] as Int32Array);
         }
       }
     }
-    for (let s = alwaysEnd; s < alwaysEnd + withholding.length; s++) {
-      grouper.addSource(sourceMembers[s] as Int32Array, true);
+    const alwaysEnd = sourceMembers.length;
+    for (const source of withholding) {
+      sourceMembers.push(source.members);
+      sourceStates.push(source.states);
+      grouper.addSource(source.members, true);
     }
     const grouping = grouper.finish(interner.localFlags);
 
@@ -823,6 +841,30 @@ export class PresenceRouter {
   }
 
   /**
+   * The batch positions of the updaters that `withheld` may deny their own state: withheld
+   * everywhere or from this server, or members of a withholding source of their state.
+   */
+  #selfDenied(
+    withheld: Withholdings,
+    batchSize: number,
+    updaterIds: readonly number[],
+  ): Set<number> {
+    const denied = new Set<number>();
+    for (const n of withheld.everywhere) if (n < batchSize) denied.add(n);
+    for (const n of withheld.byServer.get(LOCAL_SERVER) ?? []) if (n < batchSize) denied.add(n);
+    if (withheld.sources.length === 0) return denied;
+    const slot = new Int32Array(this.#interner.size).fill(-1);
+    for (let i = 0; i < batchSize; i++) slot[updaterIds[i] as number] = i;
+    for (const source of withheld.sources) {
+      for (const member of source.members) {
+        const i = slot[member] as number;
+        if (i >= 0 && binaryHas(source.states, i)) denied.add(i);
+      }
+    }
+    return denied;
+  }
+
+  /**
    * The grouped form of `denials` over the numbered states: a withholding source per denied
    * room (its members) and per denied user, the states withheld per server, and those withheld
    * everywhere. A denied room whose members could not be looked up withholds its states
@@ -834,13 +876,7 @@ export class PresenceRouter {
     stateList: readonly UserPresenceState[],
     members: SettledLookup,
     errors: Map<string, Error>,
-  ):
-    | {
-        sources: { members: Int32Array; states: number[] }[];
-        byServer: Map<number, Set<number>>;
-        everywhere: Set<number>;
-      }
-    | undefined {
+  ): Withholdings | undefined {
     const all = stateList.map((_, i) => i);
     let bySender: Map<string, number[]> | undefined;
     const statesOf = (rule: DenialRule): number[] => {
@@ -883,7 +919,7 @@ export class PresenceRouter {
         for (const n of numbers) set.add(n);
       }
     }
-    const sources: { members: Int32Array; states: number[] }[] = [];
+    const sources: Source[] = [];
     for (const [roomId, numbers] of rooms) {
       const roomMembers = members.found.get(roomId);
       if (roomMembers !== undefined) {
