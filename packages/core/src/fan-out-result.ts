@@ -135,7 +135,10 @@ export class FanOutResult {
     return this.#parts.unrouted;
   }
 
-  /** The grouping itself, for consumers that work on integers. */
+  /**
+   * The grouping itself, for consumers that work on integers. Under denials it may hold groups
+   * left with no state: {@link localGroups} leaves them out.
+   */
   get grouping(): Grouping {
     return this.#parts.grouping;
   }
