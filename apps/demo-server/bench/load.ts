@@ -67,7 +67,10 @@ const PRESETS: Record<string, PresenceLoadOptions> = {
   scale: { listeners: 2000, rooms: 10, senders: 100, rate: 300, seconds: 20 },
 };
 
+// `pnpm ... bench -- --scenario x` passes the `--` on (pnpm 10 and later): skip it.
+const argv = process.argv.slice(2);
 const { values } = parseArgs({
+  args: argv[0] === '--' ? argv.slice(1) : argv,
   options: {
     scenario: { type: 'string', default: 'rooms-500' },
     listeners: { type: 'string' },
