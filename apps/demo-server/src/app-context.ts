@@ -15,6 +15,7 @@ import type { Federation } from './federation-wiring.ts';
 import type { ServerMetrics } from './metrics.ts';
 import type { PresenceService } from './presence-service.ts';
 import type { RateLimiter } from './rate-limiter.ts';
+import type { SelectivePresence } from './selective-presence.ts';
 import type { LivePageAccess } from './server-settings.ts';
 import type { SyncHandler } from './sync-handler.ts';
 
@@ -45,4 +46,6 @@ export interface AppContext {
   readonly federation: Federation | undefined;
   /** Aborted when the server shuts down (ends live-page streams). */
   readonly shutdownSignal: AbortSignal;
+  /** MSC4495 selective presence, when `experimental_features.msc4495_enabled`. */
+  readonly selectivePresence?: SelectivePresence | undefined;
 }

@@ -22,6 +22,7 @@ import { type MembershipHandle, openMembership } from './membership-from-setting
 import { PresenceServer } from './presence-server.ts';
 import type { PresenceStore } from './presence-store.ts';
 import { RedisPresenceStore } from './redis-presence-store.ts';
+import { openSelectivePresence, type SelectivePresence } from './selective-presence.ts';
 import { parseServerSettings, type ServerSettings, type StoreSettings } from './server-settings.ts';
 
 /** A validated server configuration. */
@@ -112,8 +113,18 @@ export async function createServerFromConfig(
       : { ...config.settings, listen: { ...config.settings.listen, port: options.port } };
   let federation: Federation | undefined;
   let store: PresenceStore | undefined;
+  let selective: SelectivePresence | undefined;
   try {
     store = await openStore(settings.store, logger);
+    selective = settings.experimentalFeatures.msc4495Enabled
+      ? await openSelectivePresence({
+          serverName: config.serverName,
+          store: settings.store,
+          hints: membership.hints,
+          logger,
+        })
+      : undefined;
+    const selectivePresence = selective;
     federation = settings.federation.enabled
       ? await openFederation(config.serverName, settings.federation, logger)
       : undefined;
@@ -126,15 +137,19 @@ export async function createServerFromConfig(
       editableMembership: membership.editable,
       watchMembership: membership.watch,
       // The one wiring from configuration to router (the CLI's explain uses it too).
+      // MSC4495: the same modules, behind the selective presence module (default_routing off).
       createRouter: (parts) =>
+        selectivePresence?.createRouter(config.routing, parts) ??
         config.routing.createPresenceRouter({
           membership: parts.membership,
           moduleApi: parts.api,
           logger: parts.logger,
         }).router,
+      selectivePresence,
       knownUsers: membership.knownUsers,
       logger,
       close: async () => {
+        await selectivePresence?.close();
         await membership.close();
         await options.onClose?.();
       },
@@ -149,10 +164,12 @@ export async function createServerFromConfig(
             destinations: settings.federation.destinations,
           }
         : 'disabled',
+      msc4495: settings.experimentalFeatures.msc4495Enabled,
     });
     return server;
   } catch (error) {
     await federation?.close();
+    await selective?.close();
     await store?.close();
     await membership.close();
     throw error;

@@ -17,6 +17,7 @@ import {
   CachedMembership,
   InMemoryMembership,
   MatrixHttpMembership,
+  type PresenceSharingHintSource,
 } from '@presence-router/membership';
 import {
   DeltaStreamPoller,
@@ -40,6 +41,8 @@ export interface MembershipHandle {
   readonly knownUsers: readonly string[];
   /** A one-line description for logs. */
   readonly description: string;
+  /** MSC4495 room hints, when the source can read them (inline rooms, Synapse databases). */
+  readonly hints?: PresenceSharingHintSource | undefined;
   close(): Promise<void>;
 }
 
@@ -61,8 +64,12 @@ export async function openMembership(
         membership.joinAll(roomId, members);
         for (const member of members) users.add(member);
       }
+      for (const [roomId, hint] of settings.presenceSharing ?? []) {
+        membership.setPresenceSharingHint(roomId, hint);
+      }
       return {
         source: membership,
+        hints: membership,
         editable: membership,
         watch: (listener) =>
           membership.onChange((change) => {
@@ -124,6 +131,8 @@ export async function openMembership(
       }
       return {
         source: cache,
+        // Hints are read from the database itself (the cache does not answer them).
+        hints: membership,
         editable: undefined,
         watch: (listener) => {
           listeners.add(listener);

@@ -40,6 +40,7 @@ import { ServerMetrics } from './metrics.ts';
 import { PresenceService } from './presence-service.ts';
 import type { PresenceStore } from './presence-store.ts';
 import { RateLimiter } from './rate-limiter.ts';
+import type { SelectivePresence } from './selective-presence.ts';
 import type { ServerSettings } from './server-settings.ts';
 import { registerStoreMetrics } from './store-metrics.ts';
 import { SyncHandler } from './sync-handler.ts';
@@ -97,6 +98,12 @@ export interface PresenceServerOptions {
    * needs the store built by the Node entry (`createServerFromConfig`).
    */
   readonly store?: PresenceStore;
+  /**
+   * MSC4495 selective presence (`experimental_features.msc4495_enabled`): its account data
+   * routes, `/versions` flag and capability. `createRouter` should build its router
+   * (`selectivePresence.createRouter`); the Node entry does.
+   */
+  readonly selectivePresence?: SelectivePresence;
 }
 
 /** A configured presence server; see the module documentation. */
@@ -174,6 +181,7 @@ export class PresenceServer {
       livePage: options.settings.livePage,
       federation: options.federation,
       shutdownSignal: this.#shutdown.signal,
+      selectivePresence: options.selectivePresence,
     };
     this.context = context;
     this.app = createApp(context);

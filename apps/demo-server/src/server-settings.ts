@@ -39,7 +39,15 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './routing-retries.ts';
 
 /** Where room membership comes from. */
 export type MembershipSettings =
-  | { readonly kind: 'rooms'; readonly rooms: ReadonlyMap<string, readonly string[]> }
+  | {
+      readonly kind: 'rooms';
+      readonly rooms: ReadonlyMap<string, readonly string[]>;
+      /**
+       * MSC4495 room hints of inline rooms (`membership.presence_sharing`), as an
+       * `m.room.presence_sharing` state event would give them; present only when configured.
+       */
+      readonly presenceSharing?: ReadonlyMap<string, 'suggest' | 'forbid'>;
+    }
   | { readonly kind: 'sqlite'; readonly path: string; readonly pollIntervalMs: number }
   | { readonly kind: 'postgres'; readonly url: string; readonly pollIntervalMs: number }
   | {
@@ -101,6 +109,14 @@ export interface ServerSettings {
   readonly lookups: LookupSettings;
   readonly federation: FederationSettings;
   readonly store: StoreSettings;
+  /** Synapse's `experimental_features` block: the MSCs turned on. */
+  readonly experimentalFeatures: ExperimentalFeatures;
+}
+
+/** Unstable features (Synapse's `experimental_features`), each off by default. */
+export interface ExperimentalFeatures {
+  /** MSC4495 Selective Presence (`msc4495_enabled`): account data, routing, `/versions`. */
+  readonly msc4495Enabled: boolean;
 }
 
 /**
@@ -236,6 +252,11 @@ const membershipSchema = z
   .strictObject(
     {
       rooms: roomsSchema.optional(),
+      presence_sharing: z
+        .record(z.string(), z.enum(['suggest', 'forbid'], { error: 'suggest or forbid' }), {
+          error: 'a mapping of inline room ID to suggest or forbid (MSC4495 room hints)',
+        })
+        .optional(),
       sqlite: z.string({ error: 'the path of a Synapse SQLite database' }).min(1).optional(),
       postgres: z
         .string({ error: 'a PostgreSQL URL like postgresql://user@127.0.0.1/synapse' })
@@ -359,6 +380,12 @@ const settingsSchema = z.looseObject({
     .array(serverNameKeySchema, { error: 'a list of server names' })
     .optional(),
   federation: federationSchema.optional(),
+  experimental_features: z
+    .looseObject(
+      { msc4495_enabled: z.boolean({ error: 'true or false' }).optional() },
+      { error: 'a mapping of experimental features (msc4495_enabled: true)' },
+    )
+    .nullish(),
   instance_name: z
     .string({ error: 'a name for this instance' })
     .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_" and "-", at most 64')
@@ -462,6 +489,16 @@ export function parseServerSettings(
       );
     }
   }
+  for (const roomId of Object.keys(raw.membership?.presence_sharing ?? {})) {
+    const path = ['membership', 'presence_sharing', roomId];
+    if (raw.membership?.rooms?.[roomId] === undefined) {
+      throw keyError(
+        source,
+        path,
+        `${JSON.stringify(roomId)} is not an inline room (membership.rooms): only inline rooms take hints here`,
+      );
+    }
+  }
   const listener = raw.listeners?.[0];
   const presence = raw.presence ?? {};
   return {
@@ -496,6 +533,9 @@ export function parseServerSettings(
     lookups: lookupSettings(raw.membership),
     federation: federationSettings(raw, options),
     store: storeSettings(raw),
+    experimentalFeatures: {
+      msc4495Enabled: raw.experimental_features?.msc4495_enabled ?? false,
+    },
   };
 }
 
@@ -600,5 +640,7 @@ function membershipSettings(
       auth: raw.http.auth ?? 'admin',
     };
   }
-  return { kind: 'rooms', rooms: new Map(Object.entries(raw.rooms ?? {})) };
+  const rooms = new Map(Object.entries(raw.rooms ?? {}));
+  if (raw.presence_sharing === undefined) return { kind: 'rooms', rooms };
+  return { kind: 'rooms', rooms, presenceSharing: new Map(Object.entries(raw.presence_sharing)) };
 }

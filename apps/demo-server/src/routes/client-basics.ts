@@ -2,7 +2,8 @@
  * The client-server endpoints a stock client calls before it syncs, answered honestly for a
  * presence-only server: versions, login flows (none), whoami, capabilities (nothing can be
  * changed), push rules (the spec's predefined set), third-party protocols (none) and the
- * user's joined rooms (from the membership source).
+ * user's joined rooms (from the membership source). With MSC4495 enabled, `/versions` lists
+ * its unstable feature and `/capabilities` its capability.
  *
  * @example
  * ```ts
@@ -10,6 +11,7 @@
  * ```
  * @module
  */
+import { CAPABILITY_NAMES, UNSTABLE_FEATURE } from '@presence-router/selective-presence';
 import type { Hono } from 'hono';
 import type { AppContext } from '../app-context.ts';
 import { jsonResponse } from '../matrix-http.ts';
@@ -34,8 +36,12 @@ export const SUPPORTED_VERSIONS = [
 
 /** Registers the routes on `app`. */
 export function registerClientBasicsRoutes(app: Hono, ctx: AppContext): void {
+  const msc4495 = ctx.selectivePresence !== undefined;
   app.get('/_matrix/client/versions', () =>
-    jsonResponse({ versions: SUPPORTED_VERSIONS, unstable_features: {} }),
+    jsonResponse({
+      versions: SUPPORTED_VERSIONS,
+      unstable_features: msc4495 ? { [UNSTABLE_FEATURE]: true } : {},
+    }),
   );
 
   app.get('/_matrix/client/:version{v3|r0}/login', () => jsonResponse({ flows: [] }));
@@ -53,6 +59,8 @@ export function registerClientBasicsRoutes(app: Hono, ctx: AppContext): void {
         'm.set_displayname': { enabled: false },
         'm.set_avatar_url': { enabled: false },
         'm.3pid_changes': { enabled: false },
+        // The unstable name until MSC4495 is merged.
+        ...(msc4495 ? { [CAPABILITY_NAMES[1]]: { enabled: true } } : {}),
       },
     });
   });

@@ -1,7 +1,8 @@
 /**
  * The Matrix client-server endpoints, registered by topic: what a stock client needs before
  * it syncs (`client-basics.ts`), filters (`filters.ts`), presence and sync
- * (`presence-routes.ts`), joined members and account data (`rooms.ts`).
+ * (`presence-routes.ts`), joined members and account data (`rooms.ts`; with MSC4495 enabled,
+ * stored account data first: `account-data-routes.ts`).
  *
  * @example
  * ```ts
@@ -12,6 +13,7 @@
  */
 import type { Hono } from 'hono';
 import type { AppContext } from '../app-context.ts';
+import { registerAccountDataRoutes } from './account-data-routes.ts';
 import { registerClientBasicsRoutes } from './client-basics.ts';
 import { registerFilterRoutes } from './filters.ts';
 import { registerPresenceRoutes } from './presence-routes.ts';
@@ -24,5 +26,9 @@ export function registerClientServerRoutes(app: Hono, ctx: AppContext): void {
   registerClientBasicsRoutes(app, ctx);
   registerFilterRoutes(app, ctx);
   registerPresenceRoutes(app, ctx);
+  // Matched before the presence-only server's account data answers.
+  if (ctx.selectivePresence !== undefined) {
+    registerAccountDataRoutes(app, ctx, ctx.selectivePresence);
+  }
   registerRoomRoutes(app, ctx);
 }

@@ -1,0 +1,139 @@
+/**
+ * MSC4495 "Selective Presence" in the server (`experimental_features.msc4495_enabled`): the
+ * account data store the routes write `m.presence.sharing` to, and the router built with
+ * core's policy `default_routing: false` and the internal {@link SelectivePresenceModule}
+ * before the configured modules (whose additions still apply, but never over a user's deny).
+ *
+ * @example
+ * ```ts
+ * const selective = await openSelectivePresence({ serverName, store: settings.store, hints, logger });
+ * const router = selective.createRouter(config.routing, parts); // in PresenceServer's createRouter
+ * await selective.sharingChanged('@alice:hs'); // after a PUT of her m.presence.sharing
+ * ```
+ * @module
+ */
+import type { LoadedConfig } from '@presence-router/config';
+import { type Logger, PresenceRouter } from '@presence-router/core';
+import type { RoomHintLookup } from '@presence-router/selective-presence';
+import type { AccountDataStore } from './account-data-store.ts';
+import { messageOf, ServerStartError } from './errors.ts';
+import { MemoryAccountDataStore } from './memory-account-data-store.ts';
+import type { RouterParts } from './presence-server.ts';
+import { RedisAccountDataStore } from './redis-account-data-store.ts';
+import {
+  SELECTIVE_PRESENCE_MODULE_NAME,
+  SelectivePresenceModule,
+} from './selective-presence-module.ts';
+import { SharingSettingsReader } from './selective-presence-sharing.ts';
+import type { StoreSettings } from './server-settings.ts';
+
+/** What {@link SelectivePresence} is built from. */
+export interface SelectivePresenceOptions {
+  readonly serverName: string;
+  readonly accountData: AccountDataStore;
+  /** Room hints (the membership source's, when it reads them). */
+  readonly hints: RoomHintLookup | undefined;
+  readonly logger: Logger;
+}
+
+/** See the module documentation. */
+export class SelectivePresence {
+  readonly serverName: string;
+  readonly accountData: AccountDataStore;
+  readonly sharing: SharingSettingsReader;
+  readonly #hints: RoomHintLookup | undefined;
+  readonly #logger: Logger;
+  #module: SelectivePresenceModule | undefined;
+
+  constructor(options: SelectivePresenceOptions) {
+    this.serverName = options.serverName;
+    this.accountData = options.accountData;
+    this.sharing = new SharingSettingsReader(options.accountData);
+    this.#hints = options.hints;
+    this.#logger = options.logger;
+  }
+
+  /** The routing module, once {@link SelectivePresence.createRouter} built it. */
+  get module(): SelectivePresenceModule | undefined {
+    return this.#module;
+  }
+
+  /**
+   * The configuration's router with `default_routing: false` and the selective presence
+   * module first; the configured modules, policy and excluded rooms as configured.
+   */
+  createRouter(routing: LoadedConfig, parts: RouterParts): PresenceRouter {
+    const configured = routing.createPresenceRouter({
+      membership: parts.membership,
+      moduleApi: parts.api,
+      logger: parts.logger,
+      serverName: this.serverName,
+    });
+    const module = new SelectivePresenceModule({
+      serverName: this.serverName,
+      membership: parts.membership,
+      hints: this.#hints,
+      sharing: this.sharing,
+      excludedRooms: new Set(routing.excludeRoomsFromPresence),
+      logger: parts.logger,
+    });
+    this.#module = module;
+    return new PresenceRouter({
+      serverName: this.serverName,
+      membership: parts.membership,
+      modules: [module, ...configured.modules],
+      moduleNames: [SELECTIVE_PRESENCE_MODULE_NAME, ...configured.moduleNames],
+      logger: parts.logger,
+      excludeRoomsFromPresence: routing.excludeRoomsFromPresence,
+      policy: { ...routing.policy, defaultRouting: false },
+    });
+  }
+
+  /**
+   * After `userId`'s sharing settings changed: its recipient set is computed again now (the
+   * read side follows at once; the next update is routed with it). Failures are logged: the
+   * next update computes it anyway.
+   */
+  async sharingChanged(userId: string): Promise<void> {
+    try {
+      await this.#module?.recompute(userId);
+    } catch (error) {
+      this.#logger.warn('selective presence: could not recompute a recipient set', {
+        userId,
+        error: messageOf(error),
+      });
+    }
+  }
+
+  close(): Promise<void> {
+    return this.accountData.close();
+  }
+}
+
+/**
+ * The account data store of `store` (memory, or Redis with its own client) and the
+ * {@link SelectivePresence} over it.
+ * @throws ServerStartError `STORE_SETUP_FAILED` when Redis cannot be reached.
+ */
+export async function openSelectivePresence(options: {
+  readonly serverName: string;
+  readonly store: StoreSettings;
+  readonly hints: RoomHintLookup | undefined;
+  readonly logger: Logger;
+}): Promise<SelectivePresence> {
+  const { store } = options;
+  let accountData: AccountDataStore;
+  if (store.kind === 'memory') accountData = new MemoryAccountDataStore();
+  else {
+    try {
+      accountData = await RedisAccountDataStore.connect(store);
+    } catch (cause) {
+      throw new ServerStartError(
+        'STORE_SETUP_FAILED',
+        `Could not connect to Redis at ${store.host}:${store.port} for account data (experimental_features.msc4495_enabled): ${messageOf(cause)}`,
+        { cause },
+      );
+    }
+  }
+  return new SelectivePresence({ ...options, accountData });
+}
