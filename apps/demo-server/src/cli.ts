@@ -317,8 +317,13 @@ async function checkCommand(args: readonly string[], io: CliIo): Promise<number>
   });
   for (const warning of warnings) io.stderr(`warning: ${warning}\n`);
   const membership = config.settings.membership;
+  const store = config.settings.store;
+  const storeText =
+    store.kind === 'redis'
+      ? `; presence in redis ${store.host}:${store.port}/${store.dbid} (${store.keyPrefix})`
+      : '';
   io.stdout(
-    `${path}: valid (server_name ${config.serverName}; ${modules.length} routing module${modules.length === 1 ? '' : 's'}; membership: ${membership.kind}; listening on ${config.settings.listen.host}:${config.settings.listen.port})\n`,
+    `${path}: valid (server_name ${config.serverName}; ${modules.length} routing module${modules.length === 1 ? '' : 's'}; membership: ${membership.kind}; listening on ${config.settings.listen.host}:${config.settings.listen.port}${storeText})\n`,
   );
   return EXIT_OK;
 }

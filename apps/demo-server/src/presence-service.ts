@@ -133,6 +133,11 @@ export class PresenceService {
   readonly #stored = new Map<string, StoredPresence>();
   /** Shared store: the feed is read (handed to the pipeline) up to here. */
   #consumedThrough = 0;
+  /**
+   * Shared store: the feed is delivered up to here, as known at the end of the last batch
+   * (its batch still counts as in flight until the pipeline has seen it finish).
+   */
+  #deliveredThrough = 0;
   /** The highest `seq` this instance wrote. */
   #lastOwnSeq = 0;
   #consumeWaiters: { seq: number; resolve: () => void }[] = [];
@@ -202,7 +207,8 @@ export class PresenceService {
    */
   feedWatermark(): number | undefined {
     if (!this.#store.shared) return undefined;
-    return Math.min(this.#consumedThrough, this.#pipeline.lowestOutstandingSeq - 1);
+    const now = Math.min(this.#consumedThrough, this.#pipeline.lowestOutstandingSeq - 1);
+    return Math.max(this.#deliveredThrough, now);
   }
 
   /** Shared store: resolves once the feed is consumed through `seq` (or after `timeoutMs`). */
@@ -865,6 +871,11 @@ export class PresenceService {
     for (const state of result.states) this.#publish(state);
     const readSide = this.#deliverReadSide(position, result.states);
     this.#deliver(position, result, readSide);
+    if (this.#store.shared) {
+      // One batch at a time, in feed order: all before the first pending change is delivered.
+      const through = Math.min(this.#consumedThrough, this.#pipeline.firstPendingSeq - 1);
+      if (through > this.#deliveredThrough) this.#deliveredThrough = through;
+    }
     this.#metrics.fanOutSeconds.observe((performance.now() - started) / 1000);
     return result.unrouted;
   }

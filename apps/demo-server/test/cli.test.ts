@@ -67,6 +67,15 @@ describe('presence-router check', () => {
     }
   });
 
+  it('accepts the Redis instance example and names the store', async () => {
+    const run = await cli([
+      'check',
+      join(import.meta.dirname, '..', 'examples', 'redis-instance.yaml'),
+    ]);
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: EXIT_OK, stderr: '' });
+    expect(run.stdout).toContain('presence in redis 127.0.0.1:6379/0 (presence-example)');
+  });
+
   it('reports errors as file:line:column: path: message with exit code 1', async () => {
     const cases: [string, RegExp][] = [
       [
