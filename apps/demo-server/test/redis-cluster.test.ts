@@ -44,8 +44,16 @@ describe.skipIf(!redisAvailable())('three instances on one Redis', () => {
     });
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect((await a.as('alice-token-123').setPresence(alice, 'online', 'from A')).status).toBe(200);
-    expect(statusesOf((await bobPoll).events, alice)).toEqual(['from A']);
+    const woken = await bobPoll;
+    expect(statusesOf(woken.events, alice)).toEqual(['from A']);
     expect(statusesOf((await auditorPoll).events, alice)).toEqual(['from A']);
+    // The token of a woken long-poll covers what woke it: moving to C repeats nothing.
+    const moved = await c.as('bob-token-123').sync({
+      since: woken.nextBatch,
+      timeout: '300',
+      set_presence: 'offline',
+    });
+    expect(statusesOf(moved.events, alice)).toEqual([]);
   });
 
   it('a client hopping A→B→C with one token chain sees every change once', async () => {
