@@ -466,6 +466,18 @@ export class PresenceService {
   }
 
   /**
+   * Those of `states` (a snapshot's) that `viewer` receives under the policy and the modules'
+   * denials (core's `statesSeenBy`). When rooms could not be looked up, a snapshot follows
+   * once they answer.
+   */
+  async seenBy(viewer: string, states: readonly UserPresenceState[]): Promise<UserPresenceState[]> {
+    if (states.length === 0) return [];
+    const seen = await this.router.statesSeenBy(viewer, states);
+    if (!seen.complete) this.#incompleteSnapshots.add(viewer);
+    return [...seen.states];
+  }
+
+  /**
    * Which of `states` `userId` receives: core's fan-out of them (default routing, the
    * modules' destinations) and the modules' read side. For syncs that continue another
    * instance's token (see `feed-changes.ts`).
@@ -479,7 +491,12 @@ export class PresenceService {
     for (const state of result.statesFor(userId)) received.set(state.userId, state);
     const interest = await this.router.getInterestedUsers(userId);
     for (const state of result.states) {
-      if (interest === ALL_USERS || interest.has(state.userId)) received.set(state.userId, state);
+      if (
+        (interest === ALL_USERS || interest.has(state.userId)) &&
+        result.allows(state.userId, userId)
+      ) {
+        received.set(state.userId, state);
+      }
     }
     return [...received.values()];
   }
@@ -572,9 +589,8 @@ export class PresenceService {
       const states = new Map<string, UserPresenceState>();
       for (const userId of userIds) {
         const interest = await this.interestedUsers(userId);
-        for (const state of this.snapshot(interest, false)) {
-          if (this.isLocal(state.userId)) states.set(state.userId, state);
-        }
+        const candidates = this.snapshot(interest, false).filter((s) => this.isLocal(s.userId));
+        for (const state of await this.seenBy(userId, candidates)) states.set(state.userId, state);
       }
       if (states.size > 0) await this.#sendRemote(server, userIds, [...states.values()]);
     }
@@ -869,7 +885,7 @@ export class PresenceService {
     const result = await this.router.fanOut(batch, { knownFailing: this.#retries.knownFailing });
     const position = this.streams.nextPosition();
     for (const state of result.states) this.#publish(state);
-    const readSide = this.#deliverReadSide(position, result.states);
+    const readSide = this.#deliverReadSide(position, result);
     this.#deliver(position, result, readSide);
     if (this.#store.shared) {
       // One batch at a time, in feed order: all before the first pending change is delivered.
@@ -935,15 +951,22 @@ export class PresenceService {
     });
   }
 
-  /** Delivers to syncing users whose read-side interest covers a sender. */
+  /**
+   * Delivers to syncing users whose read-side interest covers a sender, unless the policy or
+   * a module denies them the state (`FanOutResult.allows`).
+   */
   #deliverReadSide(
     position: number,
-    states: readonly UserPresenceState[],
+    result: FanOutResult,
   ): Map<string, readonly UserPresenceState[]> {
     const delivered = new Map<string, readonly UserPresenceState[]>();
+    const states = result.states;
     for (const [userId, interest] of this.#readSide) {
-      const mine =
-        interest === ALL_USERS ? states : states.filter((state) => interest.has(state.userId));
+      const mine = states.filter(
+        (state) =>
+          (interest === ALL_USERS || interest.has(state.userId)) &&
+          result.allows(state.userId, userId),
+      );
       if (mine.length === 0) continue;
       this.streams.deliver(position, [userId], mine);
       delivered.set(userId, mine);

@@ -93,14 +93,22 @@ export class SyncHandler {
   /** A snapshot of non-offline presence, plus the changes after `since` when given. */
   async #initial(userId: string, since: number | undefined): Promise<SyncPresenceResponse> {
     const interest = await this.#service.interestedUsers(userId);
-    // From here on synchronous: the snapshot and the position belong together.
-    const position = this.#service.streams.position;
-    const states = this.#service.snapshot(interest, false);
-    if (since !== undefined) {
-      const changes = this.#service.streams.changesSince(userId, since).states;
-      return this.#respond(userId, position, mergeLatest(changes, states));
-    }
-    return this.#respond(userId, position, states);
+    // Synchronous: the snapshot and its position belong together.
+    const mark = this.#mark();
+    const candidates = this.#service.snapshot(interest, false);
+    const changes =
+      since === undefined ? [] : this.#service.streams.changesSince(userId, since).states;
+    // The policy and the modules' denials only remove states: the position stays right.
+    const states = await this.#service.seenBy(userId, candidates);
+    return this.#respond(userId, mark, mergeLatest(changes, states));
+  }
+
+  /** The stream position and the feed position it covers, read together. */
+  #mark(): SyncMark {
+    return {
+      position: this.#service.streams.position,
+      feedSeq: this.#service.feedWatermark(),
+    };
   }
 
   /**
@@ -115,8 +123,9 @@ export class SyncHandler {
     await service.consumed(feedSeq);
     await service.caughtUp();
     // Synchronously: the local position and the feed position it covers belong together.
-    const from = streams.position;
-    const through = service.feedWatermark() ?? 0;
+    const start = this.#mark();
+    const from = start.position;
+    const through = start.feedSeq ?? 0;
     if (feedSeq > through) {
       // Still ahead (the feed is slow here): the safe answer is a full snapshot.
       return this.#snapshotFrom(userId, from, true);
@@ -124,10 +133,10 @@ export class SyncHandler {
     const found = await changesFromFeed(service, userId, feedSeq, through);
     if (found.kind === 'snapshot') return this.#snapshotFrom(userId, from, found.includeOffline);
     if (found.states.length === 0) return this.#incremental(userId, from, request);
-    const position = streams.position;
+    const mark = this.#mark();
     const local = streams.changesSince(userId, from).states;
     streams.markAnswered(userId);
-    return this.#respond(userId, position, mergeLatest(found.states, local));
+    return this.#respond(userId, mark, mergeLatest(found.states, local));
   }
 
   /** A snapshot of the user's interest, plus what this instance delivered after `from`. */
@@ -137,10 +146,11 @@ export class SyncHandler {
     includeOffline: boolean,
   ): Promise<SyncPresenceResponse> {
     const interest = await this.#service.interestedUsers(userId);
-    const position = this.#service.streams.position;
-    const states = this.#service.snapshot(interest, includeOffline);
+    const mark = this.#mark();
+    const candidates = this.#service.snapshot(interest, includeOffline);
     const local = this.#service.streams.changesSince(userId, from).states;
-    return this.#respond(userId, position, mergeLatest(local, states));
+    const states = await this.#service.seenBy(userId, candidates);
+    return this.#respond(userId, mark, mergeLatest(local, states));
   }
 
   async #incremental(
@@ -154,15 +164,17 @@ export class SyncHandler {
       let changes = streams.changesSince(userId, since);
       if (changes.snapshotDue || changes.truncated) {
         const interest = await this.#service.interestedUsers(userId);
-        const position = streams.position;
+        const mark = this.#mark();
         changes = streams.changesSince(userId, since);
         // A log that no longer reaches the token: every interested user's latest state,
         // offline included, stands in for the changes that were dropped.
-        const snapshot = this.#service.snapshot(interest, changes.truncated);
+        const candidates = this.#service.snapshot(interest, changes.truncated);
+        const snapshot = await this.#service.seenBy(userId, candidates);
         streams.markAnswered(userId);
-        return this.#respond(userId, position, mergeLatest(changes.states, snapshot));
+        return this.#respond(userId, mark, mergeLatest(changes.states, snapshot));
       }
-      const position = streams.position;
+      const mark = this.#mark();
+      const position = mark.position;
       const remaining = deadline - Date.now();
       const ready = changes.states.length > 0;
       if (
@@ -172,7 +184,7 @@ export class SyncHandler {
         request.signal?.aborted === true
       ) {
         if (ready) streams.markAnswered(userId);
-        return this.#respond(userId, position, changes.states);
+        return this.#respond(userId, mark, changes.states);
       }
       // Nothing yet, or answered a moment ago: wait for news, or for the window to end.
       await streams.wait(userId, ready ? since : position, remaining, request.signal);
@@ -181,16 +193,22 @@ export class SyncHandler {
 
   #respond(
     userId: string,
-    position: number,
+    mark: SyncMark,
     states: readonly UserPresenceState[],
   ): SyncPresenceResponse {
     const now = this.#service.now();
-    this.#service.streams.noteAnswer(userId, position);
+    this.#service.streams.noteAnswer(userId, mark.position);
     return {
-      next_batch: this.#service.streams.tokenOf(position, this.#service.feedWatermark()),
+      next_batch: this.#service.streams.tokenOf(mark.position, mark.feedSeq),
       presence: { events: states.map((state) => presenceEvent(state, now)) },
     };
   }
+}
+
+/** Where an answer stands: the stream position and the feed position it covers. */
+interface SyncMark {
+  readonly position: number;
+  readonly feedSeq: number | undefined;
 }
 
 /** `first` then `second`, one state per user: the later list wins for a user in both. */
