@@ -19,6 +19,7 @@ const SERVER_SUITE = [
   'test/federation-inbound.test.ts',
   'test/federation.test.ts',
   'test/sqlite-membership-and-timers.test.ts',
+  'test/presence-policy-server.test.ts',
 ];
 
 const ping = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', '6379', 'ping'], {

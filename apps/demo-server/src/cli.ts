@@ -377,6 +377,8 @@ async function explainCommand(args: readonly string[], io: CliIo): Promise<numbe
           `  shared but excluded from presence: ${explanation.excludedSharedRooms.join(', ')}`,
         );
       }
+      for (const denial of explanation.denials) lines.push(`  ${denial}`);
+      for (const limit of explanation.limits) lines.push(`  ${limit}`);
       for (const verdict of explanation.modules) {
         const parts = [
           verdict.routesUpdates ? 'routes the updates' : 'does not route the updates',
@@ -386,6 +388,7 @@ async function explainCommand(args: readonly string[], io: CliIo): Promise<numbe
               ? 'read side: interested'
               : 'read side: not interested',
           ...verdict.rules,
+          ...verdict.denies.map((denial) => `denies ${denial}`),
           ...(verdict.error ? [`failed: ${verdict.error}`] : []),
         ];
         lines.push(`  module ${verdict.module}: ${parts.join('; ')}`);
