@@ -60,7 +60,10 @@ export function checkTransactions(
   for (const t of sent) {
     states += t.states;
     edus += t.edus;
-    if (t.status !== 200) problems.add(`${t.destination} ${t.txnId}: answered ${t.status}`);
+    if (t.status !== 200) {
+      const answer = t.status === 0 ? `no answer (${t.error ?? 'unknown error'})` : t.status;
+      problems.add(`${t.destination} ${t.txnId}: answered ${answer}`);
+    }
     if (t.edus > MAX_EDUS) problems.add(`${t.destination} ${t.txnId}: ${t.edus} EDUs`);
     if (t.largestEdu > MAX_STATES_PER_EDU) {
       problems.add(`${t.destination} ${t.txnId}: an EDU of ${t.largestEdu} states`);

@@ -67,7 +67,7 @@ export async function runFederationScenario(
   const run = new ScenarioRun(scenario.name, options.progress);
   const timeoutMs = scenario.stepTimeoutSeconds * 1000;
   run.say('starting the origin and the receivers');
-  const origin = await FederationOrigin.start(ORIGIN);
+  const origin = await FederationOrigin.start(ORIGIN, { requestTimeoutMs: timeoutMs });
   let receivers: FederationReceivers | undefined;
   const checks: AgreementCheck[] = [];
   const throughput: ThroughputFigures[] = [];

@@ -31,6 +31,8 @@ export interface LoggedTransaction {
   answeredAtMs: number;
   /** The HTTP status, or 0 when the transport threw. */
   status: number;
+  /** What the transport threw, when it did. */
+  error?: string;
 }
 
 function pushLength(edu: TransactionBody['edus'][number]): number {
@@ -68,6 +70,9 @@ export class TransactionLog {
         const response = await transport(transaction);
         entry.status = response.status;
         return response;
+      } catch (error) {
+        entry.error = error instanceof Error ? error.message : String(error);
+        throw error;
       } finally {
         entry.answeredAtMs = monotonicMs();
       }

@@ -88,6 +88,32 @@ describe('checkTransactions', () => {
   });
 });
 
+describe('a transaction without an answer', () => {
+  it('is logged with what the transport threw, and fails the check naming it', async () => {
+    const log = new TransactionLog();
+    const sender = new FederationPresenceSender({
+      serverName: 'bench.test',
+      transport: log.wrap(async () => {
+        throw new Error('No answer from remote0.test within 60000 ms');
+      }),
+      keepAliveIntervalMs: 0,
+    });
+    sender.send('remote0.test', states.slice(0, 1));
+    await sender.idle();
+    const snapshot = sender.snapshot();
+    await sender.close();
+    const sent = log.take();
+    expect(sent.map((t) => [t.status, t.error])).toEqual([
+      [0, 'No answer from remote0.test within 60000 ms'],
+    ]);
+    const check = checkTransactions('t', sent, matchingReport(sent), snapshot);
+    expect(check.agree).toBe(false);
+    expect(check.problems[0]).toMatch(
+      /^remote0\.test \d+: answered no answer \(No answer from remote0\.test within 60000 ms\)$/,
+    );
+  });
+});
+
 describe('checkLatestApplied', () => {
   const destinations = ['remote0.test'];
   const expected = new Map([
