@@ -27,6 +27,12 @@ import {
 import { SharingSettingsReader } from './selective-presence-sharing.ts';
 import type { StoreSettings } from './server-settings.ts';
 
+/**
+ * Refreshes the read-side interest the server keeps for `userIds` (it is computed when a
+ * sync starts), so a viewer a sender dropped stops receiving that sender at once.
+ */
+export type InterestRefresher = (userIds: readonly string[]) => Promise<void>;
+
 /** What {@link SelectivePresence} is built from. */
 export interface SelectivePresenceOptions {
   readonly serverName: string;
@@ -44,6 +50,7 @@ export class SelectivePresence {
   readonly #hints: RoomHintLookup | undefined;
   readonly #logger: Logger;
   #module: SelectivePresenceModule | undefined;
+  #refreshInterest: InterestRefresher | undefined;
 
   constructor(options: SelectivePresenceOptions) {
     this.serverName = options.serverName;
@@ -89,14 +96,24 @@ export class SelectivePresence {
     });
   }
 
+  /** Sets how dropped viewers' read-side interest is refreshed (the server's, once built). */
+  onInterestDropped(refresh: InterestRefresher): void {
+    this.#refreshInterest = refresh;
+  }
+
   /**
    * After `userId`'s sharing settings changed: its recipient set is computed again now (the
-   * read side follows at once; the next update is routed with it). Failures are logged: the
-   * next update computes it anyway.
+   * read side follows at once: viewers it dropped have their interest refreshed; the next
+   * update is routed with it). Failures are logged: the next update computes it anyway.
    */
   async sharingChanged(userId: string): Promise<void> {
+    const module = this.#module;
+    if (module === undefined) return;
     try {
-      await this.#module?.recompute(userId);
+      const before = module.index.recipientsOf(userId);
+      const after = await module.recompute(userId);
+      const dropped = [...before].filter((viewer) => !after.has(viewer));
+      if (dropped.length > 0) await this.#refreshInterest?.(dropped);
     } catch (error) {
       this.#logger.warn('selective presence: could not recompute a recipient set', {
         userId,
