@@ -44,6 +44,8 @@ export interface ListenerPoolResult {
   readonly errors: number;
   /** Syncs answered with a status other than 200, by status. */
   readonly errorStatuses: Readonly<Record<string, number>>;
+  /** A few of those answers (user, instance, since token, status and body). */
+  readonly errorExamples: readonly string[];
   /** Every move of a user to another instance (epoch ms), in no particular order. */
   readonly takeovers: readonly Takeover[];
   /** Per user (in `users` order): the instance it started on. */
@@ -60,6 +62,10 @@ export interface Takeover {
   readonly failedAt: number;
   /** When the next instance first answered (epoch ms). */
   readonly answeredAt: number;
+  /** How long the request that got that answer took (ms). */
+  readonly requestMs: number;
+  /** The presence events in that answer. */
+  readonly events: number;
 }
 
 /** A JavaScript entry that registers tsx in the thread before loading the TypeScript worker. */
@@ -168,19 +174,23 @@ export class ListenerPool {
     let syncs = 0;
     let errors = 0;
     const errorStatuses: Record<string, number> = {};
+    const errorExamples: string[] = [];
     const takeovers: Takeover[] = [];
     const finalInstances = [...this.#startInstances];
     const threads = this.#shares.length;
     reports.forEach((report, t) => {
+      errorExamples.push(...report.errorExamples.slice(0, 5 - errorExamples.length));
       for (const [status, count] of Object.entries(report.errorStatuses)) {
         errorStatuses[status] = (errorStatuses[status] ?? 0) + count;
       }
-      for (let k = 0; k < report.takeovers.length; k += 4) {
+      for (let k = 0; k < report.takeovers.length; k += 6) {
         takeovers.push({
           user: t + (report.takeovers[k] as number) * threads,
           from: report.takeovers[k + 1] as number,
           failedAt: report.takeovers[k + 2] as number,
           answeredAt: report.takeovers[k + 3] as number,
+          requestMs: report.takeovers[k + 4] as number,
+          events: report.takeovers[k + 5] as number,
         });
       }
       report.finalInstances.forEach((instance, k) => {
@@ -211,6 +221,7 @@ export class ListenerPool {
       syncs,
       errors,
       errorStatuses,
+      errorExamples,
       takeovers,
       startInstances: this.#startInstances,
       finalInstances,

@@ -53,10 +53,12 @@ export interface ListenerWorkerReport {
   readonly errors: number;
   /** Syncs answered with a status other than 200, by status. */
   readonly errorStatuses: Readonly<Record<string, number>>;
+  /** The first few such answers: instance, status and body. */
+  readonly errorExamples: readonly string[];
   /**
-   * Quadruples per move of a user to another instance: user index (in this thread's share),
+   * Sextuples per move of a user to another instance: user index (in this thread's share),
    * the instance it left, epoch ms of the failure there, epoch ms of the first answer from
-   * the next instance.
+   * the next instance, how long that answer's request took (ms), and its presence events.
    */
   readonly takeovers: Float64Array;
   /** Per user (in this thread's share): the instance it ended on. */
@@ -90,6 +92,7 @@ class ListenerThread {
   readonly #gone: boolean[];
   readonly #takeovers: number[] = [];
   readonly #errorStatuses: Record<string, number> = {};
+  readonly #errorExamples: string[] = [];
   readonly #sentAt: Float64Array;
   readonly #views: Map<number, number>[];
   readonly #since: (string | undefined)[];
@@ -126,11 +129,20 @@ class ListenerThread {
       let failures = 0;
       while (!this.#stop) {
         try {
+          const asked = epochNow();
           const body = await this.#sync(i, user.token, this.#data.pollTimeoutMs);
           if (this.#measureFrom !== Number.POSITIVE_INFINITY) this.#syncs++;
           this.#apply(i, body);
           if (failedOn >= 0 && this.#instance[i] !== failedOn) {
-            this.#takeovers.push(i, failedOn, failedAt, epochNow());
+            const now = epochNow();
+            this.#takeovers.push(
+              i,
+              failedOn,
+              failedAt,
+              now,
+              now - asked,
+              body.presence.events.length,
+            );
           }
           failedOn = -1;
           failures = 0;
@@ -138,6 +150,11 @@ class ListenerThread {
           this.#errors++;
           if (error instanceof AnsweredError) {
             this.#errorStatuses[error.status] = (this.#errorStatuses[error.status] ?? 0) + 1;
+            if (this.#errorExamples.length < 5) {
+              this.#errorExamples.push(
+                `${user.userId} on instance ${this.#instance[i]}, since ${this.#since[i]}: ${error.message}`,
+              );
+            }
           }
           if (this.#serverGone) return;
           if (single) {
@@ -220,6 +237,7 @@ class ListenerThread {
       syncs: this.#syncs,
       errors: this.#errors,
       errorStatuses: this.#errorStatuses,
+      errorExamples: this.#errorExamples,
       takeovers: Float64Array.from(this.#takeovers),
       finalInstances: Int32Array.from(this.#instance),
     };

@@ -16,7 +16,8 @@
  *   Redis runs).
  * Every option overrides the preset: `--listeners --rooms --senders --rate --seconds
  * --sigterm-at --warmup <s> --threads <listener threads> --poll-timeout --batch-window <duration> --answer-budget <n> --http fast|hono --profile <dir> --json`,
- * and `--instances <n> --store memory|redis --kill-at <s> --kill-instance <i>`.
+ * and `--instances <n> --store memory|redis --kill-at <s> --kill-instance <i> --server-log <file>`
+ * (the instances' stdout appended there after the run).
  * The Redis runs use the Redis on 127.0.0.1:6379, a fresh key prefix each (deleted after
  * the run unless a view was stale). Every process — the instances, Redis and the load
  * client — shares this machine's cores: the output says how many, and how much CPU each used.
@@ -24,6 +25,7 @@
  * Run: `pnpm --filter @presence-router/demo-server bench -- --scenario rooms-500`.
  * @module
  */
+import { appendFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
@@ -92,6 +94,7 @@ const { values } = parseArgs({
     'kill-at': { type: 'string' },
     'kill-instance': { type: 'string' },
     'instances-list': { type: 'string', default: '1,2,3' },
+    'server-log': { type: 'string' },
   },
 });
 
@@ -120,6 +123,13 @@ const options: PresenceLoadOptions = {
       ? undefined
       : `sync_batch_window: ${values['batch-window']}\n`,
   progress: (line) => console.error(`[load] ${line}`),
+  ...(values['server-log'] === undefined
+    ? {}
+    : {
+        onServerOutput: (output: string) => {
+          appendFileSync(values['server-log'] as string, output);
+        },
+      }),
   instances: Math.max(1, bounded(values.instances, preset.instances ?? 1, 8)),
   store:
     values.store === 'redis' || values.store === 'memory'
@@ -206,11 +216,12 @@ function render(r: PresenceLoadResult): string {
       : [
           `CPU (cores): Redis ${r.cpu.redis ?? '-'}, whole machine ${r.cpu.machine ?? '-'} (the rest: other processes); sync errors by status ${JSON.stringify(r.syncErrorStatuses)}`,
           `exit codes after the final SIGTERM: ${JSON.stringify(r.exitCodes)}`,
+          ...r.syncErrorExamples.map((example) => `sync error: ${example}`),
         ]),
     ...(t === undefined
       ? []
       : [
-          `SIGKILL of instance ${t.instance} at ${t.atSeconds} s (exit ${t.exitCode}): ${t.moved} of its ${t.listeners} listeners answered by another instance; failure seen after p50 ${t.detectMs.p50} ms (max ${t.detectMs.max}), next answer after p50 ${t.answeredMs.p50} ms, p99 ${t.answeredMs.p99} ms, max ${t.answeredMs.max} ms`,
+          `SIGKILL of instance ${t.instance} at ${t.atSeconds} s (exit ${t.exitCode}): ${t.moved} of its ${t.listeners} listeners answered by another instance; failure seen after p50 ${t.detectMs.p50} ms (max ${t.detectMs.max}), next answer after p50 ${t.answeredMs.p50} ms, p99 ${t.answeredMs.p99} ms, max ${t.answeredMs.max} ms (that request took p50 ${t.firstAnswer.requestMsP50} ms, max ${t.firstAnswer.requestMsMax} ms; ${t.firstAnswer.empty} answered empty)`,
           `PUTs after the kill: ${r.puts.afterKill?.sent} sent, ${r.puts.afterKill?.acknowledged} acknowledged, ${r.puts.afterKill?.networkErrors} network errors`,
         ]),
   ].join('\n');

@@ -104,6 +104,15 @@ export interface TakeoverResult {
   readonly detectMs: { readonly p50: number; readonly max: number };
   /** From the SIGKILL to their first answer from another instance (ms). */
   readonly answeredMs: { readonly p50: number; readonly p99: number; readonly max: number };
+  /**
+   * Of those first answers: how long their request took (ms), and how many held no presence
+   * (a long-poll that ran to its timeout answers empty).
+   */
+  readonly firstAnswer: {
+    readonly requestMsP50: number;
+    readonly requestMsMax: number;
+    readonly empty: number;
+  };
   /** The killed instance's exit code (null: by signal). */
   readonly exitCode: number | null | undefined;
 }
@@ -150,6 +159,8 @@ export interface PresenceLoadResult {
   readonly syncErrors: number;
   /** Syncs answered with a status other than 200 (by status): a server's error, not a gone one. */
   readonly syncErrorStatuses: Readonly<Record<string, number>>;
+  /** A few of those answers, for diagnosis. */
+  readonly syncErrorExamples: readonly string[];
   /** (listener, sender) pairs checked at the end. */
   readonly viewsChecked: number;
   /** Pairs whose final view is behind the sender's last acknowledged update. */
@@ -506,7 +517,7 @@ export async function runPresenceLoad(options: PresenceLoadOptions): Promise<Pre
     if (killedAtEpoch !== undefined) {
       const killedAt = killedAtEpoch;
       const onKilled = result.startInstances.filter((instance) => instance === killInstance).length;
-      const first = new Map<number, { failedAt: number; answeredAt: number }>();
+      const first = new Map<number, (typeof result.takeovers)[number]>();
       for (const move of result.takeovers) {
         if (move.from !== killInstance || move.answeredAt < killedAt) continue;
         const earlier = first.get(move.user);
@@ -515,10 +526,15 @@ export async function runPresenceLoad(options: PresenceLoadOptions): Promise<Pre
       }
       const detect = new Samples();
       const answered = new Samples();
+      const requests = new Samples();
+      let empty = 0;
       for (const move of first.values()) {
         detect.add(Math.max(0, move.failedAt - killedAt));
         answered.add(move.answeredAt - killedAt);
+        requests.add(move.requestMs);
+        if (move.events === 0) empty++;
       }
+      const q = requests.percentiles();
       const d = detect.percentiles();
       const a = answered.percentiles();
       takeover = {
@@ -528,6 +544,7 @@ export async function runPresenceLoad(options: PresenceLoadOptions): Promise<Pre
         moved: first.size,
         detectMs: { p50: d.p50, max: d.max },
         answeredMs: { p50: a.p50, p99: a.p99, max: a.max },
+        firstAnswer: { requestMsP50: q.p50, requestMsMax: q.max, empty },
         exitCode: await killExit,
       };
     }
@@ -573,6 +590,7 @@ export async function runPresenceLoad(options: PresenceLoadOptions): Promise<Pre
       syncRequestsPerSecond: Math.round(result.syncs / syncSeconds),
       syncErrors: result.errors,
       syncErrorStatuses: result.errorStatuses,
+      syncErrorExamples: result.errorExamples,
       viewsChecked,
       staleViews,
       staleExamples,
