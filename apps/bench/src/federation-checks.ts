@@ -61,7 +61,11 @@ export function checkTransactions(
     states += t.states;
     edus += t.edus;
     if (t.status !== 200) {
-      const answer = t.status === 0 ? `no answer (${t.error ?? 'unknown error'})` : t.status;
+      const after = `after ${Math.round(t.answeredAtMs - t.startedAtMs)} ms`;
+      const answer =
+        t.status === 0
+          ? `no answer ${after} (${t.error ?? 'unknown error'})`
+          : `${t.status} ${after}`;
       problems.add(`${t.destination} ${t.txnId}: answered ${answer}`);
     }
     if (t.edus > MAX_EDUS) problems.add(`${t.destination} ${t.txnId}: ${t.edus} EDUs`);

@@ -109,7 +109,7 @@ describe('a transaction without an answer', () => {
     const check = checkTransactions('t', sent, matchingReport(sent), snapshot);
     expect(check.agree).toBe(false);
     expect(check.problems[0]).toMatch(
-      /^remote0\.test \d+: answered no answer \(No answer from remote0\.test within 60000 ms\)$/,
+      /^remote0\.test \d+: answered no answer after \d+ ms \(No answer from remote0\.test within 60000 ms\)$/,
     );
   });
 });
