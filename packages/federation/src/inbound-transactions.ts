@@ -67,10 +67,14 @@ export interface InboundTransactionHandlerOptions {
   /** Our server name: requests must be for it. */
   readonly serverName: string;
   readonly keyStore: Pick<ServerKeyStore, 'verifySignedJson'>;
-  /** Receives the accepted presence states of a transaction (once per transaction). */
+  /**
+   * Receives the accepted presence states of a transaction (once per transaction), and the
+   * entries they were read from as received (same index: extension fields such as MSC4495's).
+   */
   readonly onPresence: (
     states: readonly UserPresenceState[],
     origin: string,
+    entries: readonly Readonly<Record<string, unknown>>[],
   ) => void | Promise<void>;
   /** Called for every authenticated request, e.g. to end an outbound backoff to that server. */
   readonly onAuthenticated?: (origin: string) => void;
@@ -281,6 +285,7 @@ export class InboundTransactionHandler {
       );
     }
     const accepted: UserPresenceState[] = [];
+    const entries: Readonly<Record<string, unknown>>[] = [];
     let ignored = 0;
     for (const edu of edus) {
       if (!isObject(edu) || edu.edu_type !== PRESENCE_EDU_TYPE) {
@@ -289,6 +294,7 @@ export class InboundTransactionHandler {
       }
       const read = readPresenceEdu(origin, edu.content, receivedAt);
       accepted.push(...read.accepted);
+      entries.push(...read.entries);
       if (read.dropped.length > 0) {
         this.#presenceDropped += read.dropped.length;
         this.#logger.info('Dropped presence entries of a transaction', {
@@ -301,7 +307,7 @@ export class InboundTransactionHandler {
     }
     if (accepted.length > 0) {
       try {
-        await this.#options.onPresence(accepted, origin);
+        await this.#options.onPresence(accepted, origin, entries);
       } catch (cause) {
         this.#logger.error('onPresence failed; the transaction is not remembered', {
           origin,

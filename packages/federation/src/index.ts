@@ -63,7 +63,13 @@ export type {
 /** PUT /_matrix/federation/v1/send/{txnId} for a presence-only server. */
 export { InboundTransactionHandler } from './inbound-transactions.ts';
 // Presence EDUs and transactions.
-export type { DroppedPresence, Edu, PresencePush, ReadPresence } from './presence-edu.ts';
+export type {
+  DroppedPresence,
+  Edu,
+  PresenceEntryFields,
+  PresencePush,
+  ReadPresence,
+} from './presence-edu.ts';
 /** m.presence: format a state (Synapse's rules), build an EDU, read a received one. */
 export {
   MAX_PRESENCE_STATES_PER_EDU,
@@ -78,6 +84,7 @@ export type {
   DroppedStates,
   PresenceSenderOptions,
   PresenceSenderSnapshot,
+  SentPresenceEntry,
 } from './presence-sender.ts';
 /** Per-destination queues, batching, backoff and keep-alive; its defaults. */
 export { FederationPresenceSender, PRESENCE_SENDER_DEFAULTS } from './presence-sender.ts';

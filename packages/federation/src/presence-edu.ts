@@ -5,7 +5,9 @@
  * state's `lastActiveTs` is not 0 (the specification marks it required; Synapse omits it);
  * `status_msg` only when non-empty and the user is not offline; `currently_active` only when
  * online. Reading an EDU keeps entries of the origin's users only, as Synapse does, and
- * converts `last_active_ago` against the receipt time.
+ * converts `last_active_ago` against the receipt time. Extensions (MSC4495's `stream_id`,
+ * `prev_id`, `recipients`) ride along: `presenceEdu` merges extra fields into each entry
+ * (the standard fields win), and `readPresenceEdu` returns each accepted entry as received.
  *
  * @example
  * ```ts
@@ -60,9 +62,23 @@ export function presencePush(state: UserPresenceState, now: number): PresencePus
   return push;
 }
 
-/** One `m.presence` EDU of `states` (the caller keeps it to {@link MAX_PRESENCE_STATES_PER_EDU}). */
-export function presenceEdu(states: Iterable<UserPresenceState>, now: number): Edu {
-  const push = [...states].map((state) => presencePush(state, now) as unknown as JsonObject);
+/** Extra fields of one state's entry (merged under the standard ones), or undefined. */
+export type PresenceEntryFields = (state: UserPresenceState) => JsonObject | undefined;
+
+/**
+ * One `m.presence` EDU of `states` (the caller keeps it to {@link MAX_PRESENCE_STATES_PER_EDU}),
+ * each entry with `extraFields(state)` merged in when given (a standard field is never replaced).
+ */
+export function presenceEdu(
+  states: Iterable<UserPresenceState>,
+  now: number,
+  extraFields?: PresenceEntryFields,
+): Edu {
+  const push = [...states].map((state) => {
+    const entry = presencePush(state, now) as unknown as JsonObject;
+    const extra = extraFields?.(state);
+    return extra === undefined ? entry : { ...extra, ...entry };
+  });
   return { edu_type: PRESENCE_EDU_TYPE, content: { push } };
 }
 
@@ -75,6 +91,8 @@ export interface DroppedPresence {
 /** What {@link readPresenceEdu} found. */
 export interface ReadPresence {
   readonly accepted: readonly UserPresenceState[];
+  /** The entry each accepted state was read from, as received (at the same index). */
+  readonly entries: readonly Readonly<Record<string, unknown>>[];
   readonly dropped: readonly DroppedPresence[];
 }
 
@@ -127,15 +145,23 @@ export function readPresenceEdu(
   receivedAt: number,
 ): ReadPresence {
   const accepted: UserPresenceState[] = [];
+  const entries: Record<string, unknown>[] = [];
   const dropped: DroppedPresence[] = [];
   const push = isObject(content) ? content.push : undefined;
   if (!Array.isArray(push)) {
-    return { accepted, dropped: [{ entry: content, reason: 'content.push is not a list' }] };
+    return {
+      accepted,
+      entries,
+      dropped: [{ entry: content, reason: 'content.push is not a list' }],
+    };
   }
   for (const entry of push) {
     const result = readEntry(origin, entry, receivedAt);
     if (typeof result === 'string') dropped.push({ entry, reason: result });
-    else accepted.push(result);
+    else {
+      accepted.push(result);
+      entries.push(entry as Record<string, unknown>);
+    }
   }
-  return { accepted, dropped };
+  return { accepted, entries, dropped };
 }

@@ -45,6 +45,7 @@ import {
   serverNameProblem,
   type UserPresenceState,
 } from '@presence-router/core';
+import type { JsonObject } from './canonical-json.ts';
 import { type Clock, systemClock, type TimerHandle } from './clock.ts';
 import { FederationError } from './errors.ts';
 import { DestinationQueue } from './internal/destination-queue.ts';
@@ -109,6 +110,23 @@ export interface PresenceSenderOptions {
   readonly transactionIdPrefix?: string;
   /** Synapse's `federation_domain_whitelist`: when given, only these destinations are sent to. */
   readonly federationDomainWhitelist?: readonly string[];
+  /**
+   * Extra fields of each entry for `destination`, computed when its transaction is built (again
+   * for a retry), e.g. MSC4495's `stream_id`/`prev_id`/`recipients`; the standard fields win.
+   */
+  readonly entryFields?: (destination: string, state: UserPresenceState) => JsonObject | undefined;
+  /**
+   * Called when `destination` accepted a transaction (2xx), with each state sent and the extra
+   * fields its entry carried — e.g. to acknowledge MSC4495 stream IDs. Errors are logged.
+   */
+  readonly onAccepted?: (destination: string, sent: readonly SentPresenceEntry[]) => void;
+}
+
+/** One entry of an accepted transaction (see {@link PresenceSenderOptions.onAccepted}). */
+export interface SentPresenceEntry {
+  readonly state: UserPresenceState;
+  /** What {@link PresenceSenderOptions.entryFields} gave for it. */
+  readonly fields: JsonObject | undefined;
 }
 
 /** One destination in a {@link PresenceSenderSnapshot}. */
@@ -201,6 +219,8 @@ export class FederationPresenceSender {
   /** Attempts in flight, each with the function that ends it as failed (on timeout or close). */
   readonly #attempts = new Map<AbortController, (outcome: Outcome) => void>();
   readonly #schedule: KeepAliveSchedule;
+  readonly #entryFields: PresenceSenderOptions['entryFields'];
+  readonly #onAccepted: PresenceSenderOptions['onAccepted'];
   #keepAliveTimer: TimerHandle | undefined;
   #keepAliveTimerAt: number | undefined;
   #nextTxnId: number;
@@ -247,6 +267,8 @@ export class FederationPresenceSender {
       true,
     );
     const tick = positive('keepAliveTickMs', options.keepAliveTickMs ?? d.keepAliveTickMs);
+    this.#entryFields = options.entryFields;
+    this.#onAccepted = options.onAccepted;
     this.#schedule = new KeepAliveSchedule(Math.max(1, this.#keepAliveIntervalMs), tick);
     this.#maxStatesPerEdu = Math.floor(
       positive('maxStatesPerEdu', options.maxStatesPerEdu ?? d.maxStatesPerEdu),
@@ -508,9 +530,19 @@ export class FederationPresenceSender {
       queue.inFlight = batch;
       const now = this.#clock.now();
       const states = [...batch.values()];
+      const sentFields = new Map<string, JsonObject | undefined>();
+      const entryFields = this.#entryFields;
+      const extra =
+        entryFields === undefined
+          ? undefined
+          : (state: UserPresenceState): JsonObject | undefined => {
+              const fields = entryFields(queue.destination, state);
+              sentFields.set(state.userId, fields);
+              return fields;
+            };
       const edus = [];
       for (let i = 0; i < states.length; i += this.#maxStatesPerEdu) {
-        edus.push(presenceEdu(states.slice(i, i + this.#maxStatesPerEdu), now));
+        edus.push(presenceEdu(states.slice(i, i + this.#maxStatesPerEdu), now, extra));
       }
       if (queue.retryIntervalMs > 0) {
         queue.transactionsRetried++;
@@ -533,6 +565,7 @@ export class FederationPresenceSender {
         queue.statesSent += batch.size;
         this.#sent++;
         this.#statesSent += batch.size;
+        this.#notifyAccepted(queue.destination, states, sentFields);
       } else if (outcome.kind === 'rejected') {
         queue.inFlight = undefined;
         queue.transactionsRejected++;
@@ -554,6 +587,25 @@ export class FederationPresenceSender {
         this.#failed++;
         this.#backOff(queue, outcome.retryAfterMs);
       }
+    }
+  }
+
+  #notifyAccepted(
+    destination: string,
+    states: readonly UserPresenceState[],
+    fields: ReadonlyMap<string, JsonObject | undefined>,
+  ): void {
+    if (this.#onAccepted === undefined) return;
+    try {
+      this.#onAccepted(
+        destination,
+        states.map((state) => ({ state, fields: fields.get(state.userId) })),
+      );
+    } catch (error) {
+      this.#logger.error('onAccepted failed', {
+        destination,
+        error: (error as Error)?.message ?? String(error),
+      });
     }
   }
 
