@@ -629,19 +629,24 @@ export class PresenceService {
     const memberSet = new Set(members);
     const joined = changedUsers.filter((userId) => memberSet.has(userId));
     if (joined.length === 0) return;
+    const online = (userIds: readonly string[]): UserPresenceState[] =>
+      userIds
+        .map((userId) => this.#published.get(userId))
+        .filter(
+          (state): state is UserPresenceState => state !== undefined && state.state !== 'offline',
+        );
+    const joinedStates = online(joined);
+    const memberStates = online(members);
+    // Each syncing recipient gets what the read side lets it see (policy, denials, modules).
+    const deliveries: [string, UserPresenceState[]][] = [];
+    for (const userId of members) {
+      if (!this.streams.has(userId)) continue;
+      const offered = joined.includes(userId) ? memberStates : joinedStates;
+      const seen = await this.seenBy(userId, offered);
+      if (seen.length > 0) deliveries.push([userId, seen]);
+    }
     const position = this.streams.nextPosition();
-    const joinedStates = joined
-      .map((userId) => this.#published.get(userId))
-      .filter(
-        (state): state is UserPresenceState => state !== undefined && state.state !== 'offline',
-      );
-    this.streams.deliver(position, members, joinedStates);
-    const memberStates = members
-      .map((userId) => this.#published.get(userId))
-      .filter(
-        (state): state is UserPresenceState => state !== undefined && state.state !== 'offline',
-      );
-    this.streams.deliver(position, joined, memberStates);
+    for (const [userId, states] of deliveries) this.streams.deliver(position, [userId], states);
   }
 
   /** Stops accepting changes: `PUT` answers 503 from now on; syncs no longer change presence. */
