@@ -79,9 +79,13 @@ const SEQ = /^s(\d+)$/;
 /** A sync failure with an HTTP answer (the server answered, with an error). */
 class AnsweredError extends Error {
   readonly status: number;
+  /** The answer's `retry_after_ms`, when it has one. */
+  readonly retryAfterMs: number | undefined;
   constructor(status: number, text: string) {
     super(`sync answered ${status}: ${text.slice(0, 200)}`);
     this.status = status;
+    const retry = /"retry_after_ms":(\d+)/.exec(text)?.[1];
+    this.retryAfterMs = retry === undefined ? undefined : Number(retry);
   }
 }
 
@@ -170,8 +174,12 @@ class ListenerThread {
             }
             this.#instance[i] = this.#nextLive(from);
           }
-          // At once after a first failure, then with a pause (every instance may be down).
-          if (failures++ > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+          // An answer asking to wait (503 with `retry_after_ms`) is honoured, as a client would.
+          // No answer: at once after a first failure, then with a pause (all may be down).
+          const pause =
+            error instanceof AnsweredError ? (error.retryAfterMs ?? 50) : failures > 0 ? 50 : 0;
+          failures++;
+          if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
         }
       }
     });
@@ -243,14 +251,31 @@ class ListenerThread {
     };
   }
 
-  /** The last sync of user `i`: on its instance, or (that one failing) on the other live ones. */
+  /**
+   * The last sync of user `i`: on its instance, or (that one failing) on the other live ones;
+   * an answer asking to retry (503 with `retry_after_ms`) is retried after that, a few times.
+   */
   async #finalSync(i: number, token: string): Promise<SyncBody> {
-    for (let tries = 1; ; tries++) {
+    let networkTries = 0;
+    let retries = 0;
+    for (;;) {
       try {
         return await this.#sync(i, token);
       } catch (error) {
-        if (error instanceof AnsweredError || tries >= this.#clients.length) throw error;
-        this.#instance[i] = this.#nextLive(this.#instance[i] as number);
+        this.#errors++;
+        if (error instanceof AnsweredError) {
+          this.#errorStatuses[error.status] = (this.#errorStatuses[error.status] ?? 0) + 1;
+          if (this.#errorExamples.length < 5) {
+            this.#errorExamples.push(
+              `${this.#data.users[i]?.userId} (final sync) on instance ${this.#instance[i]}: ${error.message}`,
+            );
+          }
+          if (error.status !== 503 || retries++ >= 10) throw error;
+          await new Promise((resolve) => setTimeout(resolve, error.retryAfterMs ?? 500));
+        } else {
+          if (++networkTries >= this.#clients.length) throw error;
+          this.#instance[i] = this.#nextLive(this.#instance[i] as number);
+        }
       }
     }
   }
