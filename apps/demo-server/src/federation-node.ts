@@ -24,7 +24,11 @@ import {
 } from '@presence-router/federation';
 import { createNodeFederationFetch, nodeSrvLookup } from '@presence-router/federation/node';
 import { messageOf, ServerStartError } from './errors.ts';
-import { createFederation, type Federation } from './federation-wiring.ts';
+import {
+  createFederation,
+  type Federation,
+  type PresenceEntryExtensions,
+} from './federation-wiring.ts';
 import type { FederationSettings } from './server-settings.ts';
 
 /**
@@ -57,6 +61,7 @@ export async function openFederation(
   serverName: string,
   settings: FederationSettings,
   logger: Logger,
+  extensions?: PresenceEntryExtensions,
 ): Promise<Federation> {
   const signingKeys = await loadOrCreateSigningKeys(settings.signingKeyPath, logger);
   const resolver = new ServerResolver({
@@ -69,5 +74,6 @@ export async function openFederation(
     signingKeys,
     fetch: createNodeFederationFetch({ resolver }),
     logger,
+    extensions,
   });
 }

@@ -15,13 +15,17 @@
  */
 import type { Logger, UserPresenceState } from '@presence-router/core';
 import {
+  authenticateRequest,
   buildServerKeyResponse,
+  buildXMatrixAuthorization,
   createTransactionTransport,
   type FederationFetch,
   FederationPresenceSender,
   federationVersionBody,
   InboundTransactionHandler,
+  type JsonObject,
   type PresenceSenderSnapshot,
+  type SentPresenceEntry,
   ServerKeyStore,
   type SigningKey,
 } from '@presence-router/federation';
@@ -61,6 +65,25 @@ export interface InboundFederationStatus {
   readonly rejected: number;
 }
 
+/**
+ * Extension fields of `m.presence` entries (MSC4495): added to outgoing entries, reported
+ * when accepted, and seen on incoming ones before their states are routed.
+ */
+export interface PresenceEntryExtensions {
+  readonly entryFields: (destination: string, state: UserPresenceState) => JsonObject | undefined;
+  readonly onAccepted: (destination: string, sent: readonly SentPresenceEntry[]) => void;
+  readonly onReceived: (
+    states: readonly UserPresenceState[],
+    origin: string,
+    entries: readonly Readonly<Record<string, unknown>>[],
+  ) => void | Promise<void>;
+}
+
+/** An authenticated federation request's origin, or the answer refusing it. */
+export type FederationAuthentication =
+  | { readonly ok: true; readonly origin: string }
+  | { readonly ok: false; readonly answer: FederationAnswer };
+
 /** The server's federation; see the module documentation. */
 export interface Federation {
   /** Remote recipients' presence goes here. */
@@ -71,6 +94,10 @@ export interface Federation {
   transaction(request: FederationRequest): Promise<FederationAnswer>;
   /** `GET /_matrix/federation/v1/version`. */
   version(): FederationAnswer;
+  /** X-Matrix authentication (and the whitelist) of a request without a body. */
+  authenticate(request: Omit<FederationRequest, 'body'>): Promise<FederationAuthentication>;
+  /** A signed `GET` of `path` (path and query) on `destination`: status and JSON body. */
+  get(destination: string, path: string): Promise<FederationAnswer>;
   /** Where inbound presence goes; called once, when the presence service exists. */
   connect(receiver: RemotePresenceReceiver): void;
   /** Outbound queues and counters. */
@@ -92,6 +119,8 @@ export interface FederationOptions {
   readonly logger: Logger;
   /** How long the key response may be cached by others (default 1 day, Synapse's). */
   readonly keyValidityMs?: number;
+  /** MSC4495's entry fields, when selective presence is enabled. */
+  readonly extensions?: PresenceEntryExtensions | undefined;
 }
 
 const DAY = 86_400_000;
@@ -112,16 +141,25 @@ export function createFederation(options: FederationOptions): Federation {
     maxRetryIntervalMs: settings.maxRetryIntervalMs,
     retryMultiplier: settings.retryMultiplier,
     ...(whitelist === undefined ? {} : { federationDomainWhitelist: whitelist }),
+    ...(options.extensions === undefined
+      ? {}
+      : {
+          entryFields: options.extensions.entryFields,
+          onAccepted: options.extensions.onAccepted,
+        }),
   });
   let receiver: RemotePresenceReceiver | undefined;
+  const keyStore = new ServerKeyStore({ fetch: options.fetch, logger });
+  const extensions = options.extensions;
   const inbound = new InboundTransactionHandler({
     serverName,
-    keyStore: new ServerKeyStore({ fetch: options.fetch, logger }),
+    keyStore,
     logger,
     ...(whitelist === undefined ? {} : { federationDomainWhitelist: whitelist }),
     // A server that talks to us is up: its queue leaves backoff now.
     onAuthenticated: (origin) => presence.destinationIsUp(origin),
-    onPresence: async (states, origin) => {
+    onPresence: async (states, origin, entries) => {
+      await extensions?.onReceived(states, origin, entries);
       await receiver?.(states, origin);
     },
   });
@@ -151,6 +189,55 @@ export function createFederation(options: FederationOptions): Federation {
       status: 200,
       body: federationVersionBody({ name: 'presence-router', version: '0.1.0' }),
     }),
+    async authenticate(request) {
+      const auth = await authenticateRequest({
+        method: request.method,
+        uri: request.uri,
+        authorization: request.authorization,
+        serverName,
+        keyStore,
+      });
+      if (!auth.authenticated) {
+        return {
+          ok: false,
+          answer: { status: auth.status, body: { errcode: auth.errcode, error: auth.error } },
+        };
+      }
+      if (whitelist !== undefined && !whitelist.includes(auth.origin)) {
+        return {
+          ok: false,
+          answer: {
+            status: 403,
+            body: { errcode: 'M_FORBIDDEN', error: 'Federation with this server is not allowed' },
+          },
+        };
+      }
+      presence.destinationIsUp(auth.origin);
+      return { ok: true, origin: auth.origin };
+    },
+    async get(destination, path) {
+      const authorization = await buildXMatrixAuthorization({
+        method: 'GET',
+        uri: path,
+        origin: serverName,
+        destination,
+        signingKey: options.signingKeys[0] as SigningKey,
+      });
+      const response = await options.fetch(destination, {
+        method: 'GET',
+        path,
+        headers: { authorization },
+        signal: AbortSignal.timeout(30_000),
+      });
+      const text = await response.text();
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
+      return { status: response.status, body };
+    },
     connect(next) {
       receiver = next;
     },

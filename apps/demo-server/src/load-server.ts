@@ -122,12 +122,19 @@ export async function createServerFromConfig(
           store: settings.store,
           hints: membership.hints,
           logger,
+          federation: settings.federation.enabled,
         })
       : undefined;
     const selectivePresence = selective;
     federation = settings.federation.enabled
-      ? await openFederation(config.serverName, settings.federation, logger)
+      ? await openFederation(
+          config.serverName,
+          settings.federation,
+          logger,
+          selectivePresence?.entryExtensions(),
+        )
       : undefined;
+    if (federation !== undefined) selectivePresence?.connectFederation(federation);
     const server = await PresenceServer.create({
       serverName: config.serverName,
       settings,

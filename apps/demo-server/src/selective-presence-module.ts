@@ -5,12 +5,13 @@
  * - `getUsersForStates`: a local sender's state goes to its recipient set, the proposal's five
  *   steps (`selectiveRecipients`, facts from `gatherRecipientFacts`: membership and room
  *   hints), local and remote; a user without settings to nobody. A remote sender's state goes
- *   to the local users sharing a room with it (legacy delivery: no recipient fields yet);
+ *   to the local users its last entry named (`remoteRecipients`, MSC4495 over federation),
+ *   else to the local users sharing a room with it (legacy delivery);
  * - `getDeniedRecipients`: a local sender's denied users, and its denied servers that hold no
  *   user it allows — so operator modules cannot overrule a user's deny;
  * - `getInterestedUsers(viewer)`: the local senders whose current set holds `viewer` (the
  *   {@link RecipientIndex}, loaded for every user with settings on first use), plus remote
- *   co-members (legacy).
+ *   co-members whose last entry named `viewer` or carried no MSC4495 fields.
  *
  * @example
  * ```ts
@@ -48,6 +49,20 @@ export interface SelectivePresenceModuleOptions {
   /** `exclude_rooms_from_presence`: left out of legacy delivery of remote senders. */
   readonly excludedRooms: ReadonlySet<string>;
   readonly logger: Logger;
+  /**
+   * Called with each local sender's newly computed set (and the state being routed, when it
+   * is an update), e.g. to track the sets federation destinations hold.
+   */
+  readonly onRecipients?: (
+    userId: string,
+    recipients: ReadonlySet<string>,
+    state: UserPresenceState | undefined,
+  ) => void;
+  /**
+   * The local recipients a remote sender's last entry named (MSC4495 over federation), or
+   * undefined for legacy delivery to the local users sharing a room with it.
+   */
+  readonly remoteRecipients?: (userId: string) => ReadonlySet<string> | undefined;
 }
 
 /** The name the router's logs and explanations give the module. */
@@ -73,19 +88,21 @@ export class SelectivePresenceModule implements PresenceRouterModule {
    * Computes `userId`'s recipient set from its settings and membership now, and keeps it in
    * the index; returns it.
    */
-  async recompute(userId: string): Promise<ReadonlySet<string>> {
+  async recompute(userId: string, state?: UserPresenceState): Promise<ReadonlySet<string>> {
     const settings = await this.#options.sharing.settingsOf(userId);
-    return this.#recomputeWith(userId, settings);
+    return this.#recomputeWith(userId, settings, state);
   }
 
   async #recomputeWith(
     userId: string,
     settings: PresenceSharingSettings | undefined,
+    state: UserPresenceState | undefined,
   ): Promise<ReadonlySet<string>> {
     const { serverName, membership, hints } = this.#options;
     const facts = await gatherRecipientFacts(userId, settings, { serverName, membership, hints });
     const recipients = selectiveRecipients(userId, settings, facts);
     this.index.set(userId, recipients);
+    this.#options.onRecipients?.(userId, recipients, state);
     return recipients;
   }
 
@@ -100,8 +117,9 @@ export class SelectivePresenceModule implements PresenceRouterModule {
     };
     for (const state of states) {
       const recipients = this.#isLocal(state.userId)
-        ? await this.recompute(state.userId)
-        : await this.#localCoMembers(state.userId);
+        ? await this.recompute(state.userId, state)
+        : (this.#options.remoteRecipients?.(state.userId) ??
+          (await this.localCoMembersOf(state.userId)));
       for (const recipient of recipients) add(recipient, state);
     }
     return destinations;
@@ -134,7 +152,9 @@ export class SelectivePresenceModule implements PresenceRouterModule {
     const interested = new Set(this.index.sendersFor(viewer));
     if (this.#isLocal(viewer)) {
       for (const member of await this.#coMembers(viewer)) {
-        if (!this.#isLocal(member)) interested.add(member);
+        if (this.#isLocal(member)) continue;
+        const named = this.#options.remoteRecipients?.(member);
+        if (named === undefined || named.has(viewer)) interested.add(member);
       }
     }
     return interested;
@@ -158,7 +178,7 @@ export class SelectivePresenceModule implements PresenceRouterModule {
   }
 
   /** The local users sharing a room (not excluded) with a remote `userId`. */
-  async #localCoMembers(userId: string): Promise<Set<string>> {
+  async localCoMembersOf(userId: string): Promise<Set<string>> {
     const members = await this.#coMembers(userId);
     return new Set([...members].filter((member) => this.#isLocal(member)));
   }

@@ -14,12 +14,14 @@
  */
 import type { LoadedConfig } from '@presence-router/config';
 import { type Logger, PresenceRouter } from '@presence-router/core';
-import type { RoomHintLookup } from '@presence-router/selective-presence';
+import { RECIPIENTS_QUERY_PATHS, type RoomHintLookup } from '@presence-router/selective-presence';
 import type { AccountDataStore } from './account-data-store.ts';
 import { messageOf, ServerStartError } from './errors.ts';
+import type { Federation, PresenceEntryExtensions } from './federation-wiring.ts';
 import { MemoryAccountDataStore } from './memory-account-data-store.ts';
 import type { RouterParts } from './presence-server.ts';
 import { RedisAccountDataStore } from './redis-account-data-store.ts';
+import { SelectiveFederation } from './selective-presence-federation.ts';
 import {
   SELECTIVE_PRESENCE_MODULE_NAME,
   SelectivePresenceModule,
@@ -40,6 +42,8 @@ export interface SelectivePresenceOptions {
   /** Room hints (the membership source's, when it reads them). */
   readonly hints: RoomHintLookup | undefined;
   readonly logger: Logger;
+  /** Whether federation is enabled: recipient sets are then tracked per destination. */
+  readonly federation?: boolean;
 }
 
 /** See the module documentation. */
@@ -47,6 +51,8 @@ export class SelectivePresence {
   readonly serverName: string;
   readonly accountData: AccountDataStore;
   readonly sharing: SharingSettingsReader;
+  /** MSC4495 over federation, when federation is enabled. */
+  readonly federation: SelectiveFederation | undefined;
   readonly #hints: RoomHintLookup | undefined;
   readonly #logger: Logger;
   #module: SelectivePresenceModule | undefined;
@@ -58,6 +64,48 @@ export class SelectivePresence {
     this.sharing = new SharingSettingsReader(options.accountData);
     this.#hints = options.hints;
     this.#logger = options.logger;
+    this.federation =
+      options.federation === true
+        ? new SelectiveFederation({ serverName: options.serverName, logger: options.logger })
+        : undefined;
+  }
+
+  /** The entry fields hooks of the server's federation (undefined without federation). */
+  entryExtensions(): PresenceEntryExtensions | undefined {
+    const federation = this.federation;
+    if (federation === undefined) return undefined;
+    return {
+      entryFields: (destination, state) =>
+        federation.entryFields(destination, state) as ReturnType<
+          PresenceEntryExtensions['entryFields']
+        >,
+      onAccepted: federation.accepted,
+      onReceived: async (states, origin, entries) => {
+        // Viewers a remote user no longer reaches lose the read-side interest that showed it.
+        for (const { userId, before, after } of federation.received(states, origin, entries)) {
+          if (after === undefined) continue;
+          const shown = before ?? (await this.#module?.localCoMembersOf(userId)) ?? new Set();
+          const dropped = [...shown].filter((viewer) => !after.has(viewer));
+          if (dropped.length > 0) await this.#refreshInterest?.(dropped);
+        }
+      },
+    };
+  }
+
+  /** Connects the federation part to the server's federation (queries, removal sends). */
+  connectFederation(federation: Federation): void {
+    this.federation?.connect({
+      query: async (origin, userId) => {
+        const query = `?user_id=${encodeURIComponent(userId)}`;
+        const unstable = await federation.get(origin, `${RECIPIENTS_QUERY_PATHS.unstable}${query}`);
+        const errcode = (unstable.body as { errcode?: unknown } | undefined)?.errcode;
+        if (unstable.status !== 404 || errcode !== 'M_UNRECOGNIZED') return unstable;
+        return federation.get(origin, `${RECIPIENTS_QUERY_PATHS.stable}${query}`);
+      },
+      send: (destination, state) => {
+        void federation.sender.sendPresence(destination, [], [state]);
+      },
+    });
   }
 
   /** The routing module, once {@link SelectivePresence.createRouter} built it. */
@@ -83,6 +131,13 @@ export class SelectivePresence {
       sharing: this.sharing,
       excludedRooms: new Set(routing.excludeRoomsFromPresence),
       logger: parts.logger,
+      ...(this.federation === undefined
+        ? {}
+        : {
+            onRecipients: (userId, recipients, state) =>
+              this.federation?.recipientsChanged(userId, recipients, state),
+            remoteRecipients: this.federation.remoteRecipients,
+          }),
     });
     this.#module = module;
     return new PresenceRouter({
@@ -137,6 +192,7 @@ export async function openSelectivePresence(options: {
   readonly store: StoreSettings;
   readonly hints: RoomHintLookup | undefined;
   readonly logger: Logger;
+  readonly federation: boolean;
 }): Promise<SelectivePresence> {
   const { store } = options;
   let accountData: AccountDataStore;
