@@ -20,6 +20,7 @@ import { BenchError } from './errors.ts';
 import { runFanOutScenario } from './fan-out-scenario.ts';
 import { runFederationScenario } from './federation-scenario.ts';
 import { collectGarbage } from './measurement.ts';
+import { runNarrowingScenario } from './narrowing-scenario.ts';
 import type { Progress } from './progress.ts';
 import type { BenchResults, ScenarioResult } from './results.ts';
 import type { Scenario } from './scenarios.ts';
@@ -54,6 +55,8 @@ export async function runScenario(
       return runSyncScenario(scenario, options);
     case 'federation':
       return runFederationScenario(scenario, options);
+    case 'narrowing':
+      return runNarrowingScenario(scenario, options);
   }
 }
 
@@ -150,7 +153,8 @@ export async function runBench(
     scenarios,
     // The targets are the fan-out engine's: not evaluated on a run of the federation alone.
     targets:
-      options.mode === 'full' && options.scenarios.some((s) => s.kind !== 'federation')
+      options.mode === 'full' &&
+      options.scenarios.some((s) => s.kind === 'fan-out' || s.kind === 'sync')
         ? evaluateTargets(scenarios)
         : [],
   };

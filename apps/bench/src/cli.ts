@@ -59,7 +59,8 @@ async function main(): Promise<number> {
     const results: BenchResults = {
       ...saved,
       targets:
-        saved.mode === 'full' && saved.scenarios.some((s) => s.kind !== 'federation')
+        saved.mode === 'full' &&
+        saved.scenarios.some((s) => s.kind === 'fan-out' || s.kind === 'sync')
           ? evaluateTargets(saved.scenarios)
           : [],
     };

@@ -11,6 +11,7 @@
 import type { Agreement } from './agreement.ts';
 import type { FederationFigures } from './federation-results.ts';
 import type { MemoryPeak, TimingStats } from './measurement.ts';
+import type { NarrowingFigures } from './narrowing-results.ts';
 
 /** One implementation measured in one scenario. */
 export interface ImplementationResult {
@@ -53,7 +54,7 @@ export interface WorkloadSummary {
 /** One scenario's outcome. */
 export interface ScenarioResult {
   readonly name: string;
-  readonly kind: 'fan-out' | 'sync' | 'federation';
+  readonly kind: 'fan-out' | 'sync' | 'federation' | 'narrowing';
   readonly description: string;
   readonly sweep: boolean;
   readonly workload: WorkloadSummary;
@@ -63,6 +64,8 @@ export interface ScenarioResult {
   readonly implementations: readonly ImplementationResult[];
   /** The federation scenario's throughput and batching figures. */
   readonly federation?: FederationFigures;
+  /** The narrowing scenario's ratios and MSC4495 figures. */
+  readonly narrowing?: NarrowingFigures;
   /** Peak RSS of the whole scenario (its own process in the full run). */
   readonly peakRssBytes: number;
   readonly peakHeapBytes: number;

@@ -6,6 +6,8 @@
  * - `scale-*`: the scaling sweep, 1k to 1M users, batches of 1,000 (a tenth of the users below
  *   10k): engine and floor; naive and engine+states where affordable;
  * - `sync-*`: the read side — one syncing user's "what is new for me";
+ * - `narrowing-20k`: the cost of narrowing (module denials, the operator policy, MSC4495)
+ *   against the additive engine and the floor, on pareto-20k-remote's workload;
  * - `federation`: the federation sender over loopback HTTP (signed, verified by receivers in
  *   another process) to 1 and to 100 destinations against its baselines, and the batching of
  *   a Pareto workload with 20% remote members.
@@ -19,6 +21,7 @@
 import type { FanOutDataOptions } from './fan-out-setup.ts';
 import type { BatchingFeed } from './federation-results.ts';
 import type { ThroughputPhase } from './federation-throughput.ts';
+import type { NarrowingScenario } from './narrowing-results.ts';
 import type { WorkloadOptions } from './workload.ts';
 
 /** A fan-out scenario: batches of updates through the engine, the naive baseline, the floor. */
@@ -81,7 +84,7 @@ export interface FederationScenario {
   readonly stepTimeoutSeconds: number;
 }
 
-export type Scenario = FanOutScenario | SyncScenario | FederationScenario;
+export type Scenario = FanOutScenario | SyncScenario | FederationScenario | NarrowingScenario;
 
 const SEED = 20_261_127;
 
@@ -168,6 +171,19 @@ export function fullScenarios(): Scenario[] {
       warmup: 3,
       measured: 20,
     },
+    {
+      kind: 'narrowing',
+      name: 'narrowing-20k',
+      description:
+        'pareto-20k-remote with 10% of users denying one large room and 5% sharing only locally (module denials), the policy variant, and MSC4495 settings vs default routing',
+      workload: { seed: SEED, users: 20_000, shape: 'pareto', remoteShare: 0.1 },
+      batchSize: 200,
+      warmup: 3,
+      measured: 30,
+      rounds: 5,
+      maxRoomSize: 1000,
+      goal: 1.5,
+    },
     sweepPoint(1000),
     sweepPoint(3000),
     sweepPoint(10_000),
@@ -230,6 +246,18 @@ export function smokeScenarios(): Scenario[] {
       50,
       { ...small, route: true },
     ),
+    {
+      kind: 'narrowing',
+      name: 'narrowing-20k (smoke)',
+      description: 'narrowing-20k at 2,000 users',
+      workload: { seed: SEED, users: 2000, shape: 'pareto', remoteShare: 0.1 },
+      batchSize: 20,
+      warmup: 1,
+      measured: 3,
+      rounds: 2,
+      maxRoomSize: 100,
+      goal: 1.5,
+    },
     sweepPoint(1000, small),
     sweepPoint(2000, small),
     {
