@@ -15,6 +15,7 @@
 import type { UserPresenceState } from '@presence-router/core';
 import { MatrixError, StoreUnavailableError } from './errors.ts';
 import type { PresenceService } from './presence-service.ts';
+import type { ChangeEntry } from './presence-store.ts';
 
 /** Senders read from the feed for one sync, beyond which a snapshot is cheaper. */
 export const MAX_FEED_SENDERS = 10_000;
@@ -40,22 +41,30 @@ export async function changesFromFeed(
   let snapshotAsked = false;
   let tooMany = false;
   let outcome: 'complete' | 'trimmed';
-  try {
-    outcome = await service.store.readRange(after, through, (entries) => {
-      for (const entry of entries) {
-        if (entry.kind === 'snapshot-request') {
-          if (entry.users.includes(userId)) snapshotAsked = true;
-        } else if (entry.kind === 'state' && entry.notify) {
-          latest.delete(entry.state.userId);
-          latest.set(entry.state.userId, entry.state);
-          if (latest.size > MAX_FEED_SENDERS) {
-            tooMany = true;
-            return false;
-          }
+  const visit = (entries: readonly ChangeEntry[]): boolean => {
+    for (const entry of entries) {
+      if (entry.kind === 'snapshot-request') {
+        if (entry.users.includes(userId)) snapshotAsked = true;
+      } else if (entry.kind === 'state' && entry.notify) {
+        latest.delete(entry.state.userId);
+        latest.set(entry.state.userId, entry.state);
+        if (latest.size > MAX_FEED_SENDERS) {
+          tooMany = true;
+          return false;
         }
       }
-      return true;
-    });
+    }
+    return true;
+  };
+  try {
+    // From this instance's memory when it reaches back that far, else from the store.
+    const recent = service.recentFeed(after, through);
+    if (recent !== undefined) {
+      visit(recent);
+      outcome = 'complete';
+    } else {
+      outcome = await service.store.readRange(after, through, visit);
+    }
   } catch (error) {
     if (!(error instanceof StoreUnavailableError)) throw error;
     throw new MatrixError(503, 'M_UNKNOWN', 'Presence cannot be read right now; retry', {

@@ -57,6 +57,7 @@ import {
   type SyncMark,
   shardOf,
 } from './presence-store.ts';
+import { type RecentEntry, RecentFeed } from './recent-feed.ts';
 import { type DueRetries, type RetryPolicy, RoutingRetries } from './routing-retries.ts';
 import type { SyncStreams } from './sync-streams.ts';
 
@@ -150,6 +151,8 @@ export class PresenceService {
   /** The write of each user in progress here (the next one waits for it). */
   readonly #writing = new Map<string, Promise<void>>();
   #reloading: Promise<void> | undefined;
+  /** Shared store: the feed's latest entries consumed here (for syncs with other tokens). */
+  readonly #recent = new RecentFeed();
 
   constructor(options: PresenceServiceOptions) {
     this.serverName = options.serverName;
@@ -197,7 +200,16 @@ export class PresenceService {
       for (const stored of page) this.#adoptStored(stored);
     });
     this.#consumedThrough = Math.max(this.#consumedThrough, from);
+    this.#recent.reset(from);
     if (this.#store.shared) this.#store.follow(from, (entries) => this.#onFeed(entries));
+  }
+
+  /**
+   * Shared store: the feed entries with `after < seq <= through` from this instance's memory
+   * (the latest 20,000 consumed), or undefined when it does not reach back that far.
+   */
+  recentFeed(after: number, through: number): readonly RecentEntry[] | undefined {
+    return this.#store.shared ? this.#recent.range(after, through) : undefined;
   }
 
   /**
@@ -486,19 +498,16 @@ export class PresenceService {
     userId: string,
     states: readonly UserPresenceState[],
   ): Promise<UserPresenceState[]> {
-    const result = await this.router.fanOut(states);
-    const received = new Map<string, UserPresenceState>();
-    for (const state of result.statesFor(userId)) received.set(state.userId, state);
-    const interest = await this.router.getInterestedUsers(userId);
-    for (const state of result.states) {
-      if (
-        (interest === ALL_USERS || interest.has(state.userId)) &&
-        result.allows(state.userId, userId)
-      ) {
-        received.set(state.userId, state);
-      }
-    }
-    return [...received.values()];
+    // The read side (itself, co-members, the modules' interest, minus denials) plus the
+    // modules' destinations: what a fan-out would give this one user, without expanding
+    // every sender's rooms.
+    const [seen, destinations] = await Promise.all([
+      this.router.statesSeenBy(userId, states),
+      this.router.getUsersForStates(states),
+    ]);
+    const received = new Set<UserPresenceState>(seen.states);
+    for (const state of destinations.get(userId) ?? []) received.add(state);
+    return states.filter((state) => received.has(state));
   }
 
   /**
@@ -815,6 +824,7 @@ export class PresenceService {
     for (const entry of entries) {
       if (entry.seq <= this.#consumedThrough && entry.kind !== 'gap') continue;
       if (entry.kind === 'gap') {
+        this.#recent.reset(entry.seq);
         this.#reload();
       } else if (entry.kind === 'snapshot-request') {
         void this.#snapshotsFor(entry.users, true).catch((error: unknown) => {
@@ -823,6 +833,7 @@ export class PresenceService {
       } else {
         this.#applyFeedState(entry.seq, entry.state, entry.notify);
       }
+      if (entry.kind !== 'gap') this.#recent.append(entry);
       if (entry.seq > this.#consumedThrough) this.#consumedThrough = entry.seq;
     }
     if (this.#consumeWaiters.length > 0) {
