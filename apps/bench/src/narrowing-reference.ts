@@ -92,13 +92,18 @@ export function referenceNarrowedFanOut(
       }
       if (workload.isLocal[r] === 1) {
         let list = local.get(r);
-        if (list === undefined) local.set(r, (list = []));
+        if (list === undefined) {
+          list = [];
+          local.set(r, list);
+        }
         list.push(sender);
       } else {
         const server = serverOf(workload.userIds[r] as string);
         let entry = remote.get(server);
-        if (entry === undefined)
-          remote.set(server, (entry = { users: new Set(), senders: new Set() }));
+        if (entry === undefined) {
+          entry = { users: new Set(), senders: new Set() };
+          remote.set(server, entry);
+        }
         entry.users.add(r);
         entry.senders.add(sender);
       }

@@ -9,6 +9,7 @@
  * @module
  */
 import { federationMarkdown, federationText } from './federation-report.ts';
+import { narrowingMarkdown, narrowingText } from './narrowing-report.ts';
 import { mdTable, mib, ms, pad, rate, ratio } from './report-format.ts';
 import type { BenchResults, ImplementationResult, ScenarioResult } from './results.ts';
 
@@ -70,6 +71,8 @@ export function textReport(results: BenchResults): string {
   lines.push('');
   const federation = federationText(results.scenarios);
   if (federation !== '') lines.push(federation, '');
+  const narrowing = narrowingText(results.scenarios);
+  if (narrowing !== '') lines.push(narrowing, '');
   for (const s of results.scenarios) lines.push(workloadLine(s));
   lines.push('');
   lines.push('Reduced or skipped runs:');
@@ -145,6 +148,8 @@ export function markdownReport(results: BenchResults): string {
   );
   const federation = federationMarkdown(results.scenarios);
   if (federation !== '') out.push('', federation);
+  const narrowing = narrowingMarkdown(results.scenarios);
+  if (narrowing !== '') out.push('', narrowing);
   out.push('');
   out.push('## Workloads');
   out.push('');
