@@ -125,6 +125,34 @@ export interface FederationOptions {
 
 const DAY = 86_400_000;
 
+/** The largest answer to a federation `GET` read (a larger one counts as no JSON). */
+const MAX_QUERY_ANSWER_BYTES = 1024 * 1024;
+
+/** `response`'s body as text, refusing (and cancelling) more than `maxBytes`. */
+async function readBounded(response: Response, maxBytes: number): Promise<string> {
+  const reader = response.body?.getReader();
+  if (reader === undefined) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw new Error(`answer over ${maxBytes} bytes`);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
 /** Builds the server's federation; see the module documentation. */
 export function createFederation(options: FederationOptions): Federation {
   const { serverName, settings, logger } = options;
@@ -229,10 +257,9 @@ export function createFederation(options: FederationOptions): Federation {
         headers: { authorization },
         signal: AbortSignal.timeout(30_000),
       });
-      const text = await response.text();
       let body: unknown;
       try {
-        body = JSON.parse(text);
+        body = JSON.parse(await readBounded(response, MAX_QUERY_ANSWER_BYTES));
       } catch {
         body = undefined;
       }

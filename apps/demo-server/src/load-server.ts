@@ -142,7 +142,11 @@ export async function createServerFromConfig(
       store,
       membership: membership.source,
       editableMembership: membership.editable,
-      watchMembership: membership.watch,
+      // MSC4495: the room's members' recipient sets follow a membership change.
+      watchMembership:
+        selectivePresence === undefined || membership.watch === undefined
+          ? membership.watch
+          : selectivePresence.watching(membership.watch),
       // The one wiring from configuration to router (the CLI's explain uses it too).
       // MSC4495: the same modules, behind the selective presence module (default_routing off).
       createRouter: (parts) =>

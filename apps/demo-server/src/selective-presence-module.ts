@@ -72,11 +72,14 @@ export const SELECTIVE_PRESENCE_MODULE_NAME = 'msc4495 selective presence';
 export class SelectivePresenceModule implements PresenceRouterModule {
   readonly moduleName = SELECTIVE_PRESENCE_MODULE_NAME;
   readonly index = new RecipientIndex();
+  /** The membership source the sets are computed from. */
+  readonly membership: MembershipSource;
   readonly #options: SelectivePresenceModuleOptions;
   #loaded: Promise<void> | undefined;
 
   constructor(options: SelectivePresenceModuleOptions) {
     this.#options = options;
+    this.membership = options.membership;
   }
 
   /** Whether `userId` is on this server. */

@@ -13,7 +13,7 @@
  * @module
  */
 import type { LoadedConfig } from '@presence-router/config';
-import { type Logger, PresenceRouter } from '@presence-router/core';
+import { type Logger, PresenceRouter, serverNameOf } from '@presence-router/core';
 import { RECIPIENTS_QUERY_PATHS, type RoomHintLookup } from '@presence-router/selective-presence';
 import type { AccountDataStore } from './account-data-store.ts';
 import { messageOf, ServerStartError } from './errors.ts';
@@ -149,6 +149,47 @@ export class SelectivePresence {
       excludeRoomsFromPresence: routing.excludeRoomsFromPresence,
       policy: { ...routing.policy, defaultRouting: false },
     });
+  }
+
+  /**
+   * `watch` (a membership source's change subscription) that first recomputes the sets of
+   * the changed room's local members and changed users ({@link SelectivePresence.membershipChanged}).
+   */
+  watching(
+    watch: (listener: (roomId: string, changedUsers: readonly string[]) => void) => () => void,
+  ): (listener: (roomId: string, changedUsers: readonly string[]) => void) => () => void {
+    return (listener) =>
+      watch((roomId, changedUsers) => {
+        void this.membershipChanged(roomId, changedUsers);
+        listener(roomId, changedUsers);
+      });
+  }
+
+  /**
+   * After a membership change in `roomId`: the local members' and changed users' recipient
+   * sets are computed again (the read side follows; dropped viewers lose their interest).
+   * Failures are logged: the next update computes them anyway.
+   */
+  async membershipChanged(roomId: string, changedUsers: readonly string[]): Promise<void> {
+    const module = this.#module;
+    if (module === undefined) return;
+    try {
+      const members = (await module.membership.getJoinedMembers([roomId])).get(roomId) ?? [];
+      const senders = new Set([...members, ...changedUsers]);
+      const dropped = new Set<string>();
+      for (const userId of senders) {
+        if (serverNameOf(userId) !== this.serverName) continue;
+        const before = module.index.recipientsOf(userId);
+        const after = await module.recompute(userId);
+        for (const viewer of before) if (!after.has(viewer)) dropped.add(viewer);
+      }
+      if (dropped.size > 0) await this.#refreshInterest?.([...dropped]);
+    } catch (error) {
+      this.#logger.warn('selective presence: could not follow a membership change', {
+        roomId,
+        error: messageOf(error),
+      });
+    }
   }
 
   /** Sets how dropped viewers' read-side interest is refreshed (the server's, once built). */

@@ -20,6 +20,7 @@ import {
   tokenOf,
   ZED,
 } from './support/msc4495-server.ts';
+import { eventually } from './support/server-cluster.ts';
 import { HS, startTestServer, type TestServer } from './support/test-server.ts';
 
 const SHARING = ACCOUNT_DATA_TYPES.sharing[0] as string;
@@ -197,6 +198,32 @@ describe('MSC4495 recipient sets over HTTP', () => {
 });
 
 describe('MSC4495 and membership changes', () => {
+  const admin = (action: 'join' | 'leave', room: string, userId: string) =>
+    server
+      ?.as('admin-token-123')
+      .request('POST', `/_presence_router/admin/v1/rooms/${encodeURIComponent(room)}/${action}`, {
+        user_id: userId,
+      });
+  /** Polls `viewer`'s initial sync until whether it shows Alice is `shown`; returns that. */
+  const snapshotShowsAlice = async (viewer: string, shown: boolean): Promise<boolean> =>
+    eventually(
+      async () =>
+        (
+          await (server as TestServer).as(tokenOf(viewer)).sync({ set_presence: 'offline' })
+        ).events.some((event) => event.sender === ALICE),
+      (value) => value === shown,
+    );
+
+  it('a leave or a join recomputes the sets before the sender updates again', async () => {
+    server = await aliceOnlineWith({ rooms: { [`!family:${HS}`]: 'allow' }, share_locally: false });
+    expect(await snapshotShowsAlice(BOB, true)).toBe(true);
+    expect((await admin('leave', `!family:${HS}`, BOB))?.status).toBe(200);
+    expect(await snapshotShowsAlice(BOB, false)).toBe(false);
+    expect(await snapshotShowsAlice(ERIN, false)).toBe(false);
+    expect((await admin('join', `!family:${HS}`, ERIN))?.status).toBe(200);
+    expect(await snapshotShowsAlice(ERIN, true)).toBe(true);
+  });
+
   // Known gap, owned by presence-service.ts: membershipChanged shows a newly joined user and
   // the room's members each other's presence directly (Synapse's join rule), past the router
   // and so past MSC4495. Fails until joins are routed (or skipped under default_routing: false).
