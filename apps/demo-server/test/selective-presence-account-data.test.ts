@@ -61,6 +61,11 @@ function accountDataContract(name: string, yaml: () => string): void {
       const get = await getAccountData(alice, BOB, SHARING);
       expect(get.status).toBe(403);
       expect(get.body.errcode).toBe('M_FORBIDDEN');
+      const remote = await putAccountData(alice, '@alice:remote.example', SHARING, {});
+      expect(remote.status).toBe(403);
+      const invalid = await putAccountData(alice, 'alice', SHARING, {});
+      expect(invalid.status).toBe(400);
+      expect(invalid.body.errcode).toBe('M_INVALID_PARAM');
       // Bob's settings were not overwritten.
       expect((await getAccountData(server.as('bob-token-123'), BOB, SHARING)).body).toEqual({
         share_locally: true,
@@ -149,6 +154,24 @@ describe.skipIf(!redisUp)('account data in Redis', () => {
     } finally {
       redis.disconnect();
     }
+  });
+
+  it('after a restart the stored settings route again, before the user updates', async () => {
+    const { yaml } = redisYaml();
+    const first = await start(yaml);
+    await putAccountData(first.as('alice-token-123'), ALICE, SHARING as string, {
+      users: { [BOB]: 'allow' },
+    });
+    await first.as('alice-token-123').setPresence(ALICE, 'online');
+    await first.close();
+    servers.splice(servers.indexOf(first), 1);
+    const again = await start(yaml);
+    const shows = async (token: string) =>
+      (await again.as(token).sync({ set_presence: 'offline' })).events.some(
+        (event) => event.sender === ALICE,
+      );
+    expect(await shows('bob-token-123')).toBe(true);
+    expect(await shows('carol-token-123')).toBe(false);
   });
 
   it('a Redis that stops answering: 503 M_UNKNOWN with Retry-After, never a 500', async () => {
