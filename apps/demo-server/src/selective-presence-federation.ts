@@ -26,6 +26,7 @@ import {
   recipientFieldsJson,
 } from '@presence-router/selective-presence';
 import { messageOf } from './errors.ts';
+import { RecipientIndex } from './selective-presence-index.ts';
 
 /** Asks `origin` for `userId`'s recipients: the status and the JSON body. */
 export type RecipientsQuery = (
@@ -51,6 +52,8 @@ export class SelectiveFederation {
   readonly #logger: Logger;
   /** Remote user → the local users its last entry (or the query) named. */
   readonly #remote = new Map<string, ReadonlySet<string>>();
+  /** The inverse of #remote: local user → remote senders naming it. */
+  readonly #remoteIndex = new RecipientIndex();
   readonly #queries = new Map<string, Promise<void>>();
   #query: RecipientsQuery | undefined;
   #send: DestinationSend | undefined;
@@ -141,18 +144,28 @@ export class SelectiveFederation {
       const fields = readRecipientFields({ ...(entry ?? {}) });
       if (typeof fields === 'string') {
         // A malformed entry: delivered to nobody.
-        this.#remote.set(userId, new Set());
+        this.#hold(userId, new Set());
         return;
       }
       const decision = this.inbound.apply(userId, fields);
-      if (decision.kind === 'legacy') this.#remote.delete(userId);
-      else if (decision.kind === 'deliver') this.#remote.set(userId, decision.recipients);
+      if (decision.kind === 'legacy') this.#hold(userId, undefined);
+      else if (decision.kind === 'deliver') this.#hold(userId, decision.recipients);
       else {
-        this.#remote.set(userId, new Set());
+        this.#hold(userId, new Set());
         this.#recover(origin, userId);
       }
     }
   }
+
+  /** Holds (undefined: forgets) the local users `userId`'s presence goes to. */
+  #hold(userId: string, recipients: ReadonlySet<string> | undefined): void {
+    if (recipients === undefined) this.#remote.delete(userId);
+    else this.#remote.set(userId, recipients);
+    this.#remoteIndex.set(userId, recipients ?? new Set());
+  }
+
+  /** The remote users whose last entry named `viewer`. */
+  remoteSendersFor = (viewer: string): ReadonlySet<string> => this.#remoteIndex.sendersFor(viewer);
 
   /** The local users a remote user's presence goes to; undefined: legacy delivery. */
   remoteRecipients = (userId: string): ReadonlySet<string> | undefined => this.#remote.get(userId);
@@ -173,7 +186,7 @@ export class SelectiveFederation {
         if (answer.status !== 200) throw new Error(`HTTP ${answer.status}`);
         const known = parseRecipientsQueryResponse(answer.body, { serverName: this.serverName });
         this.inbound.recover(userId, known);
-        this.#remote.set(userId, known.recipients);
+        this.#hold(userId, known.recipients);
       } catch (error) {
         this.#logger.warn('selective presence: presence_recipients query failed', {
           origin,

@@ -10,8 +10,9 @@
  * - `getDeniedRecipients`: a local sender's denied users, and its denied servers that hold no
  *   user it allows — so operator modules cannot overrule a user's deny;
  * - `getInterestedUsers(viewer)`: the local senders whose current set holds `viewer` (the
- *   {@link RecipientIndex}, loaded for every user with settings on first use), plus remote
- *   co-members whose last entry named `viewer` or carried no MSC4495 fields.
+ *   {@link RecipientIndex}, loaded for every user with settings on first use), plus the remote
+ *   senders whose last entry named `viewer`, and remote co-members whose last entry carried no
+ *   MSC4495 fields.
  *
  * @example
  * ```ts
@@ -63,6 +64,8 @@ export interface SelectivePresenceModuleOptions {
    * undefined for legacy delivery to the local users sharing a room with it.
    */
   readonly remoteRecipients?: (userId: string) => ReadonlySet<string> | undefined;
+  /** The remote senders whose last entry named `viewer` (the inverse of `remoteRecipients`). */
+  readonly remoteSendersFor?: (viewer: string) => ReadonlySet<string>;
 }
 
 /** The name the router's logs and explanations give the module. */
@@ -153,6 +156,7 @@ export class SelectivePresenceModule implements PresenceRouterModule {
   getInterestedUsers = async (viewer: string): Promise<Set<string>> => {
     await this.#loadIndex();
     const interested = new Set(this.index.sendersFor(viewer));
+    for (const sender of this.#options.remoteSendersFor?.(viewer) ?? []) interested.add(sender);
     if (this.#isLocal(viewer)) {
       for (const member of await this.#coMembers(viewer)) {
         if (this.#isLocal(member)) continue;

@@ -137,6 +137,7 @@ export class SelectivePresence {
             onRecipients: (userId, recipients, state) =>
               this.federation?.recipientsChanged(userId, recipients, state),
             remoteRecipients: this.federation.remoteRecipients,
+            remoteSendersFor: this.federation.remoteSendersFor,
           }),
     });
     this.#module = module;

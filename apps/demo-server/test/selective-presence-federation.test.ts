@@ -30,7 +30,9 @@ afterEach(async () => {
 });
 
 /** a.test: alice; b.test: bob and carol; all three in !shared. */
-async function startPair(): Promise<{ a: Homeserver; b: Homeserver }> {
+async function startPair(
+  options: { bRooms?: Record<string, readonly string[]> } = {},
+): Promise<{ a: Homeserver; b: Homeserver }> {
   const keys = await keyDirectory();
   stops.push(() => keys.remove());
   const [aPort, bPort] = [await freePort(), await freePort()];
@@ -52,7 +54,7 @@ async function startPair(): Promise<{ a: Homeserver; b: Homeserver }> {
       name: 'b.test',
       port: bPort,
       users: { [bob]: 'bob-token', [carol]: 'carol-token' },
-      rooms,
+      rooms: options.bRooms ?? rooms,
       peers: { 'a.test': aPort },
       extra: MSC4495,
     },
@@ -106,6 +108,20 @@ describe('MSC4495 over federation', () => {
     const held = selectiveOf(b).inbound.get(alice);
     expect(held?.recipients).toEqual(new Set([bob]));
     expect(held?.streamId).toBe(selectiveOf(a).tracker.entryFor(alice, 'b.test')?.streamId);
+  });
+
+  it('a user named by a remote entry sees its updates and its snapshot without a room b.test knows', async () => {
+    // b.test's membership does not know !shared: legacy delivery would reach nobody.
+    const pair = await startPair({ bRooms: { '!other:b.test': [bob, carol] } });
+    const { a, b } = pair;
+    await putAccountData(a.as('alice-token'), alice, SHARING, { users: { [bob]: 'allow' } });
+    await aliceSaysToBob(pair, 'named', await since(b, 'bob-token'));
+    const snapshot = await b.as('bob-token').sync({ set_presence: 'offline' });
+    expect(snapshot.events.find((event) => event.sender === alice)?.content.status_msg).toBe(
+      'named',
+    );
+    const carolView = await b.as('carol-token').sync({ set_presence: 'offline' });
+    expect(carolView.events.map((event) => event.sender)).not.toContain(alice);
   });
 
   it('a settings change reaches b.test as a delta on the next update', async () => {
