@@ -61,7 +61,7 @@ export function largeRoomAtMost(workload: Workload, limit: number): number {
       bestSize = size;
     }
   }
-  return best >= 0 ? best : 0;
+  return Math.max(best, 0);
 }
 
 /** Draws who denies the large room and who shares only locally (disjoint). */

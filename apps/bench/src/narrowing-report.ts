@@ -57,7 +57,7 @@ function tables(
   const kinds = Object.entries(m.settingsKinds)
     .map(([k, v]) => `${k} ${fmt(v)}`)
     .join(', ');
-  const summary = `${name}: large room ${f.largeRoomId} (${fmt(f.largeRoomMembers)} members) denied by ${fmt(f.denyingUsers)} users; ${fmt(f.localOnlyUsers)} users share only locally (deny ${f.remoteServers} remote servers); policy variant max_room_size ${fmt(f.maxRoomSize)}; ${f.rounds} rounds. Goal narrowed < ${f.goal}x additive: ${f.goalMet ? 'MET' : 'NOT MET'} (${ratio(f.narrowedVsAdditive.ratioOfMedians)}). MSC4495 over ${fmt(m.updates)} updates, settings: ${kinds}; ${Math.round(m.suggestShare * 100)}% of rooms suggest.`;
+  const summary = `${name}: large room ${f.largeRoomId} (${fmt(f.largeRoomMembers)} members) denied by ${fmt(f.denyingUsers)} users; ${fmt(f.localOnlyUsers)} users share only locally (deny ${f.remoteServers} remote servers); policy variant max_room_size ${fmt(f.maxRoomSize)}; ${f.rounds} rounds. Goal narrowed < ${f.goal}x additive: ${f.goalMet ? 'MET' : 'NOT MET'} (${ratio(f.narrowedVsAdditive.ratioOfMedians)}). MSC4495 over ${fmt(m.updates)} updates (${m.batches} batches), settings: ${kinds}; ${Math.round(m.suggestShare * 100)}% of rooms suggest.`;
   return { timings, ratios, msc, summary };
 }
 

@@ -25,6 +25,12 @@ export interface NarrowingScenario {
   readonly measured: number;
   /** Rounds; each runs every implementation over the same batches, in a rotated order. */
   readonly rounds: number;
+  /**
+   * Batches (of the measured ones) the MSC4495 part counts and times, `msc:default` on the
+   * same ones: `selectiveRecipientsForBatch` builds one `Set` per update (seconds a batch at
+   * 20k users).
+   */
+  readonly mscBatches: number;
   /** The policy variant's `maxRoomSize`. */
   readonly maxRoomSize: number;
   /** The issue's goal for narrowed / additive (1.5). */
@@ -53,6 +59,8 @@ export interface PairedRatio {
 /** MSC4495 selective recipients against default routing (per update). */
 export interface MscFigures {
   readonly updates: number;
+  /** Batches counted and timed. */
+  readonly batches: number;
   readonly settingsKinds: Readonly<Record<string, number>>;
   readonly suggestShare: number;
   readonly defaultRecipientsPerUpdate: number;
