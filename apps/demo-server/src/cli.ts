@@ -35,6 +35,7 @@ import { JsonLogger } from './json-logger.ts';
 import { createServerFromConfig, loadServerConfig, type ServerConfig } from './load-server.ts';
 import { openMembership } from './membership-from-settings.ts';
 import { listen } from './node-listener.ts';
+import { openSelectivePresence } from './selective-presence.ts';
 
 /** Where the CLI writes, and how it waits for a stop signal (injectable for tests). */
 export interface CliIo {
@@ -353,13 +354,28 @@ async function explainCommand(args: readonly string[], io: CliIo): Promise<numbe
   const logger = new JsonLogger({ level: 'error', write: io.stderr });
   const config = await readConfigFile(values.config as string, logger);
   const membership = await openMembership(config.settings.membership, config.serverName, logger);
+  // With MSC4495 on, the server routes through its selective presence module (users' settings
+  // from the store: with Redis, what the running servers hold).
+  const selective = config.settings.experimentalFeatures.msc4495Enabled
+    ? await openSelectivePresence({
+        serverName: config.serverName,
+        store: config.settings.store,
+        hints: membership.hints,
+        logger,
+        federation: false,
+      })
+    : undefined;
   try {
     // The same wiring from configuration to router as the server's.
-    const { router } = config.routing.createPresenceRouter({
-      membership: membership.source,
-      moduleApi: { sendLocalOnlinePresenceTo: async () => {} },
-      logger,
-    });
+    const moduleApi = { sendLocalOnlinePresenceTo: async () => {} };
+    const router =
+      selective?.createRouter(config.routing, {
+        membership: membership.source,
+        api: { serverName: config.serverName, membership: membership.source, ...moduleApi },
+        logger,
+      }) ??
+      config.routing.createPresenceRouter({ membership: membership.source, moduleApi, logger })
+        .router;
     const from = values.from as string;
     const explanation = await router.explain(
       from,
@@ -397,6 +413,7 @@ async function explainCommand(args: readonly string[], io: CliIo): Promise<numbe
     }
     return EXIT_OK;
   } finally {
+    await selective?.close();
     await membership.close();
   }
 }

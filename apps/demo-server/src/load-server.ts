@@ -166,14 +166,7 @@ export async function createServerFromConfig(
       },
     });
     // A viewer an MSC4495 sender dropped loses the read-side interest its last sync computed.
-    // (PresenceService has no refresh of its own: a sync's start, presence left alone, is one.)
-    selectivePresence?.onInterestDropped(async (users) => {
-      for (const userId of users) {
-        if (!server.service.isLocal(userId)) continue;
-        await server.service.syncStarted(userId, 'offline');
-        server.service.syncEnded(userId, 'offline');
-      }
-    });
+    selectivePresence?.onInterestDropped((users) => server.service.refreshInterest(users));
     logger.info('presence server configured', {
       serverName: config.serverName,
       membership: membership.description,

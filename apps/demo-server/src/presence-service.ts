@@ -347,6 +347,19 @@ export class PresenceService {
     }
   }
 
+  /**
+   * Recomputes the read-side interest of `userIds` that have one (after something changed
+   * whom they may see, outside a sync: a sender's sharing settings, say).
+   */
+  async refreshInterest(userIds: Iterable<string>): Promise<void> {
+    for (const userId of userIds) {
+      if (!this.isLocal(userId) || !this.streams.has(userId)) continue;
+      const interest = await this.router.getInterestedUsers(userId);
+      if (interest === ALL_USERS || interest.size > 0) this.#readSide.set(userId, interest);
+      else this.#readSide.delete(userId);
+    }
+  }
+
   /** A sync ends: the sync-timeout clock starts again from now. */
   syncEnded(userId: string, setPresence: SetPresence): void {
     const count = (this.#syncing.get(userId) ?? 1) - 1;
