@@ -13,7 +13,12 @@
  * ```
  * @module
  */
-import { DELIVERS, type FanOutRestrictions, WITHHOLDS } from './internal/fan-out-restrictions.ts';
+import {
+  DELIVERS,
+  DELIVERS_ALWAYS,
+  type FanOutRestrictions,
+  WITHHOLDS,
+} from './internal/fan-out-restrictions.ts';
 import { type Grouping, sourcesOfGroup } from './internal/recipient-grouping.ts';
 import { LOCAL_SERVER, type UserInterner } from './internal/user-interner.ts';
 import type { UserPresenceState } from './user-presence-state.ts';
@@ -116,6 +121,7 @@ export class FanOutResult {
   readonly #groupStates = new Map<number, readonly UserPresenceState[]>();
   #stateStamp: Int32Array | undefined;
   #deniedStamp: Int32Array | undefined;
+  readonly #withheldByServer = new Map<number, Uint8Array>();
   #stamp = 0;
   #localGroups: LocalGroups | undefined;
   #groups: readonly RecipientGroup[] | undefined;
@@ -274,12 +280,11 @@ export class FanOutResult {
     const stamp = ++this.#stamp;
     const out: number[] = [];
     if (restrictions?.denies) {
-      const { kinds, everywhere, byServer } = restrictions;
+      const { kinds } = restrictions;
+      const base = this.#withheldAt(server);
       if (this.#deniedStamp === undefined) this.#deniedStamp = new Int32Array(stateList.length);
       const denied = this.#deniedStamp;
-      const list = [...sources];
-      for (const s of everywhere) denied[s] = stamp;
-      for (const s of byServer.get(server) ?? []) denied[s] = stamp;
+      const list = Array.isArray(sources) ? (sources as number[]) : [...sources];
       for (const source of list) {
         if (kinds[source] !== WITHHOLDS) continue;
         for (const s of sourceStates[source] as readonly number[]) denied[s] = stamp;
@@ -289,7 +294,7 @@ export class FanOutResult {
         if (kind === WITHHOLDS) continue;
         for (const s of sourceStates[source] as readonly number[]) {
           if (stampOf[s] === stamp || (localStates && isLocalState[s] === 0)) continue;
-          if (kind === DELIVERS && denied[s] === stamp) continue;
+          if (kind === DELIVERS && (base[s] === 1 || denied[s] === stamp)) continue;
           stampOf[s] = stamp;
           out.push(s);
         }
@@ -304,7 +309,63 @@ export class FanOutResult {
       }
     }
     out.sort((a, b) => a - b);
-    return out.map((s) => stateList[s] as UserPresenceState);
+    const states = new Array<UserPresenceState>(out.length);
+    for (let i = 0; i < out.length; i++)
+      states[i] = stateList[out[i] as number] as UserPresenceState;
+    return states;
+  }
+
+  /**
+   * 1 for each state number withheld from every user of `server` (the denials withheld
+   * everywhere and those withheld by that server), built once per server.
+   */
+  #withheldAt(server: number): Uint8Array {
+    let withheld = this.#withheldByServer.get(server);
+    if (withheld === undefined) {
+      const { stateList, restrictions } = this.#parts;
+      withheld = new Uint8Array(stateList.length);
+      if (restrictions !== undefined) {
+        for (const s of restrictions.everywhere) withheld[s] = 1;
+        for (const s of restrictions.byServer.get(server) ?? []) withheld[s] = 1;
+      }
+      this.#withheldByServer.set(server, withheld);
+    }
+    return withheld;
+  }
+
+  /**
+   * Whether a local group receives any state under denials, decided without building its
+   * state list: the walk stops at the first state a delivering source lets through.
+   */
+  #groupHasStates(group: number): boolean {
+    const cached = this.#groupStates.get(group);
+    if (cached !== undefined) return cached.length > 0;
+    const { grouping, sourceStates, restrictions, stateList } = this.#parts;
+    const kinds = (restrictions as FanOutRestrictions).kinds;
+    const { groupParent, groupSource } = grouping;
+    const base = this.#withheldAt(LOCAL_SERVER);
+    if (this.#deniedStamp === undefined) this.#deniedStamp = new Int32Array(stateList.length);
+    const denied = this.#deniedStamp;
+    const stamp = ++this.#stamp;
+    let withholds = false;
+    for (let g = group; g > 0; g = groupParent[g] as number) {
+      const source = groupSource[g] as number;
+      const kind = kinds[source];
+      if (kind === DELIVERS_ALWAYS) {
+        if ((sourceStates[source] as readonly number[]).length > 0) return true;
+      } else if (kind === WITHHOLDS) {
+        withholds = true;
+        for (const s of sourceStates[source] as readonly number[]) denied[s] = stamp;
+      }
+    }
+    for (let g = group; g > 0; g = groupParent[g] as number) {
+      const source = groupSource[g] as number;
+      if (kinds[source] !== DELIVERS) continue;
+      for (const s of sourceStates[source] as readonly number[]) {
+        if (base[s] === 0 && (!withholds || denied[s] !== stamp)) return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -323,7 +384,7 @@ export class FanOutResult {
     if (!restrictions?.denies) return grouping;
     const kept: number[] = [];
     for (let k = 0; k < grouping.groupIds.length; k++) {
-      if (this.statesOfGroup(grouping.groupIds[k] as number).length > 0) kept.push(k);
+      if (this.#groupHasStates(grouping.groupIds[k] as number)) kept.push(k);
     }
     if (kept.length === grouping.groupIds.length) return grouping;
     const groupIds = new Int32Array(kept.length);
