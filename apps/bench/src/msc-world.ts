@@ -11,9 +11,6 @@
  *
  * Room hints: 30% of rooms `suggest`, the rest none (`forbid`).
  *
- * `@presence-router/selective-presence` is imported from the workspace by path: the bench
- * package does not list it as a dependency (adding it changes the root lockfile).
- *
  * @example
  * ```ts
  * const msc = generateMscWorld(workload, membership, { seed: 1 });
@@ -26,13 +23,13 @@ import {
   type PresenceSharingSettings,
   parseSharingSettings,
   type SelectivePresenceWorld,
-} from '../../../packages/selective-presence/src/index.ts';
+} from '@presence-router/selective-presence';
 import { serverOf } from './narrowing-plan.ts';
 import { randomInt, randomStream } from './random-streams.ts';
 import { userIndexOf, type Workload } from './workload.ts';
 import type { WorkloadMembership } from './workload-membership.ts';
 
-export { selectiveRecipientsForBatch } from '../../../packages/selective-presence/src/index.ts';
+export { selectiveRecipientsForBatch } from '@presence-router/selective-presence';
 
 /** Options of {@link generateMscWorld}. */
 export interface MscWorldOptions {
