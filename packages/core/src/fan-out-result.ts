@@ -471,20 +471,52 @@ export class FanOutResult {
       if (users === undefined) groups.set(group, [interner.userIdOf(m)]);
       else users.push(interner.userIdOf(m));
     }
-    const order = new Map(stateList.map((state, i) => [state, i]));
+    const { sourceStates, isLocalState, restrictions } = this.#parts;
+    const kinds = (restrictions as FanOutRestrictions).kinds;
+    const { groupParent, groupSource } = grouping;
+    if (this.#deniedStamp === undefined) this.#deniedStamp = new Int32Array(stateList.length);
+    const denied = this.#deniedStamp;
+    const inUnion = new Int32Array(stateList.length);
     const remote = new Map<string, RemoteDestination>();
+    let serverStamp = 0;
     for (const [server, groups] of byServer) {
+      const base = this.#withheldAt(server);
+      const unionStamp = ++serverStamp;
       const userIds: string[] = [];
-      const union = new Set<UserPresenceState>();
+      const union: number[] = [];
       for (const [group, users] of groups) {
-        const states = this.#collect(sourcesOfGroup(grouping, group), true, server);
-        if (states.length === 0) continue;
-        userIds.push(...users);
-        for (const state of states) union.add(state);
+        const stamp = ++this.#stamp;
+        let withholds = false;
+        for (let g = group; g > 0; g = groupParent[g] as number) {
+          const source = groupSource[g] as number;
+          if (kinds[source] !== WITHHOLDS) continue;
+          withholds = true;
+          for (const s of sourceStates[source] as readonly number[]) denied[s] = stamp;
+        }
+        let receives = false;
+        for (let g = group; g > 0; g = groupParent[g] as number) {
+          const source = groupSource[g] as number;
+          const kind = kinds[source];
+          if (kind === WITHHOLDS) continue;
+          for (const s of sourceStates[source] as readonly number[]) {
+            if (isLocalState[s] === 0) continue;
+            if (kind === DELIVERS && (base[s] === 1 || (withholds && denied[s] === stamp)))
+              continue;
+            receives = true;
+            if (inUnion[s] !== unionStamp) {
+              inUnion[s] = unionStamp;
+              union.push(s);
+            }
+          }
+        }
+        if (receives) for (const user of users) userIds.push(user);
       }
-      if (union.size === 0) continue;
+      if (union.length === 0) continue;
+      union.sort((x, y) => x - y);
+      const states = new Array<UserPresenceState>(union.length);
+      for (let i = 0; i < union.length; i++)
+        states[i] = stateList[union[i] as number] as UserPresenceState;
       const serverName = interner.serverNameAt(server);
-      const states = [...union].sort((x, y) => (order.get(x) as number) - (order.get(y) as number));
       remote.set(serverName, { serverName, userIds, states });
     }
     return remote;
