@@ -122,6 +122,8 @@ export class FanOutResult {
   #stateStamp: Int32Array | undefined;
   #deniedStamp: Int32Array | undefined;
   readonly #withheldByServer = new Map<number, Uint8Array>();
+  #pathWithholds: Uint8Array | undefined;
+  #reachesLocal: Uint8Array | undefined;
   #stamp = 0;
   #localGroups: LocalGroups | undefined;
   #groups: readonly RecipientGroup[] | undefined;
@@ -334,12 +336,70 @@ export class FanOutResult {
   }
 
   /**
+   * Per trie node, 1 when a withholding source is on its path to the root. A node's parent
+   * always has a smaller number (nodes are created below existing ones), so one forward pass.
+   */
+  #withholdingPaths(): Uint8Array {
+    if (this.#pathWithholds === undefined) {
+      const { grouping, restrictions } = this.#parts;
+      const kinds = (restrictions as FanOutRestrictions).kinds;
+      const { nodeCount, groupParent, groupSource } = grouping;
+      const flags = new Uint8Array(nodeCount);
+      for (let g = 1; g < nodeCount; g++) {
+        flags[g] =
+          kinds[groupSource[g] as number] === WITHHOLDS
+            ? 1
+            : (flags[groupParent[g] as number] as number);
+      }
+      this.#pathWithholds = flags;
+    }
+    return this.#pathWithholds;
+  }
+
+  /**
+   * Per trie node, 1 when a source on its path gives local users a state that nothing withheld
+   * at every local user: a group with no withholding source on its path receives a state
+   * exactly then.
+   */
+  #localReach(): Uint8Array {
+    if (this.#reachesLocal === undefined) {
+      const { grouping, restrictions, sourceStates } = this.#parts;
+      const kinds = (restrictions as FanOutRestrictions).kinds;
+      const base = this.#withheldAt(LOCAL_SERVER);
+      const { nodeCount, groupParent, groupSource } = grouping;
+      const reach = new Uint8Array(nodeCount);
+      for (let g = 1; g < nodeCount; g++) {
+        if (reach[groupParent[g] as number] === 1) {
+          reach[g] = 1;
+          continue;
+        }
+        const source = groupSource[g] as number;
+        const kind = kinds[source];
+        const states = sourceStates[source] as readonly number[];
+        if (kind === DELIVERS_ALWAYS) reach[g] = states.length > 0 ? 1 : 0;
+        else if (kind === DELIVERS) {
+          for (const s of states) {
+            if (base[s] === 0) {
+              reach[g] = 1;
+              break;
+            }
+          }
+        }
+      }
+      this.#reachesLocal = reach;
+    }
+    return this.#reachesLocal;
+  }
+
+  /**
    * Whether a local group receives any state under denials, decided without building its
    * state list: the walk stops at the first state a delivering source lets through.
    */
   #groupHasStates(group: number): boolean {
     const cached = this.#groupStates.get(group);
     if (cached !== undefined) return cached.length > 0;
+    const withholding = this.#withholdingPaths();
+    if (withholding[group] === 0) return this.#localReach()[group] === 1;
     const { grouping, sourceStates, restrictions, stateList } = this.#parts;
     const kinds = (restrictions as FanOutRestrictions).kinds;
     const { groupParent, groupSource } = grouping;
@@ -477,6 +537,10 @@ export class FanOutResult {
     if (this.#deniedStamp === undefined) this.#deniedStamp = new Int32Array(stateList.length);
     const denied = this.#deniedStamp;
     const inUnion = new Int32Array(stateList.length);
+    const withholding = this.#withholdingPaths();
+    const visited = new Int32Array(grouping.nodeCount);
+    const reach = new Uint8Array(grouping.nodeCount);
+    const chain: number[] = [];
     const remote = new Map<string, RemoteDestination>();
     let serverStamp = 0;
     for (const [server, groups] of byServer) {
@@ -485,6 +549,38 @@ export class FanOutResult {
       const userIds: string[] = [];
       const union: number[] = [];
       for (const [group, users] of groups) {
+        if (withholding[group] === 0) {
+          // No withholding source on the path: the nodes' states count for every group below
+          // them, so each node is visited once per server.
+          let top = group;
+          while (top > 0 && visited[top] !== unionStamp) {
+            chain.push(top);
+            top = groupParent[top] as number;
+          }
+          for (let i = chain.length - 1; i >= 0; i--) {
+            const g = chain[i] as number;
+            const source = groupSource[g] as number;
+            const kind = kinds[source];
+            let gives =
+              reach[groupParent[g] as number] === 1 &&
+              visited[groupParent[g] as number] === unionStamp
+                ? 1
+                : 0;
+            for (const s of sourceStates[source] as readonly number[]) {
+              if (isLocalState[s] === 0 || (kind === DELIVERS && base[s] === 1)) continue;
+              gives = 1;
+              if (inUnion[s] !== unionStamp) {
+                inUnion[s] = unionStamp;
+                union.push(s);
+              }
+            }
+            visited[g] = unionStamp;
+            reach[g] = gives;
+          }
+          chain.length = 0;
+          if (reach[group] === 1) for (const user of users) userIds.push(user);
+          continue;
+        }
         const stamp = ++this.#stamp;
         let withholds = false;
         for (let g = group; g > 0; g = groupParent[g] as number) {
