@@ -23,6 +23,7 @@ export const PUBLISHED_PACKAGES = [
   'membership',
   'example-router',
   'federation',
+  'selective-presence',
 ] as const;
 
 const PACKAGES_DIR = fileURLToPath(new URL('../../', import.meta.url));

@@ -42,4 +42,13 @@ describe('entry points load only what they need', { timeout: 60_000 }, () => {
     expect(builtinsOf(loads)).toEqual([]);
     expect(packagesOf(loads)).toEqual([]);
   });
+
+  it('@presence-router/selective-presence loads core alone: no node: built-in, no package', async () => {
+    const loads = await modulesLoadedBy("await import('@presence-router/selective-presence');", {
+      cwd: HERE,
+    });
+    expect(loadedSource(loads, 'selective-presence', 'index.ts')).toBe(true);
+    expect(builtinsOf(loads)).toEqual([]);
+    expect(packagesOf(loads)).toEqual([]);
+  });
 });
