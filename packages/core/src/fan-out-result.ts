@@ -123,6 +123,7 @@ export class FanOutResult {
   #deniedStamp: Int32Array | undefined;
   readonly #withheldByServer = new Map<number, Uint8Array>();
   #pathWithholds: Uint8Array | undefined;
+  #heldBySources: Uint8Array | undefined;
   #reachesLocal: Uint8Array | undefined;
   #stamp = 0;
   #localGroups: LocalGroups | undefined;
@@ -335,6 +336,21 @@ export class FanOutResult {
     return withheld;
   }
 
+  /** 1 for each state number some withholding source holds (built once). */
+  #withheldBySources(): Uint8Array {
+    if (this.#heldBySources === undefined) {
+      const { stateList, restrictions, sourceStates } = this.#parts;
+      const kinds = (restrictions as FanOutRestrictions).kinds;
+      const held = new Uint8Array(stateList.length);
+      for (let source = 0; source < kinds.length; source++) {
+        if (kinds[source] !== WITHHOLDS) continue;
+        for (const s of sourceStates[source] as readonly number[]) held[s] = 1;
+      }
+      this.#heldBySources = held;
+    }
+    return this.#heldBySources;
+  }
+
   /**
    * Per trie node, 1 when a withholding source is on its path to the root. A node's parent
    * always has a smaller number (nodes are created below existing ones), so one forward pass.
@@ -537,9 +553,12 @@ export class FanOutResult {
     if (this.#deniedStamp === undefined) this.#deniedStamp = new Int32Array(stateList.length);
     const denied = this.#deniedStamp;
     const inUnion = new Int32Array(stateList.length);
-    const withholding = this.#withholdingPaths();
+    const withheldSomewhere = this.#withheldBySources();
+    const withheldOf = new Array<readonly number[] | undefined>(grouping.sourceCount);
     const visited = new Int32Array(grouping.nodeCount);
     const reach = new Uint8Array(grouping.nodeCount);
+    const sourceSeen = new Int32Array(grouping.sourceCount);
+    const sourceGivesAt = new Uint8Array(grouping.sourceCount);
     const chain: number[] = [];
     const remote = new Map<string, RemoteDestination>();
     let serverStamp = 0;
@@ -549,55 +568,62 @@ export class FanOutResult {
       const userIds: string[] = [];
       const union: number[] = [];
       for (const [group, users] of groups) {
-        if (withholding[group] === 0) {
-          // No withholding source on the path: the nodes' states count for every group below
-          // them, so each node is visited once per server.
-          let top = group;
-          while (top > 0 && visited[top] !== unionStamp) {
-            chain.push(top);
-            top = groupParent[top] as number;
-          }
-          for (let i = chain.length - 1; i >= 0; i--) {
-            const g = chain[i] as number;
-            const source = groupSource[g] as number;
-            const kind = kinds[source];
-            let gives =
-              reach[groupParent[g] as number] === 1 &&
-              visited[groupParent[g] as number] === unionStamp
-                ? 1
-                : 0;
-            for (const s of sourceStates[source] as readonly number[]) {
-              if (isLocalState[s] === 0 || (kind === DELIVERS && base[s] === 1)) continue;
-              gives = 1;
-              if (inUnion[s] !== unionStamp) {
-                inUnion[s] = unionStamp;
-                union.push(s);
+        // States no withholding source holds count for every group whose path has a source
+        // delivering them: each node and each source is visited once per server for those.
+        let top = group;
+        while (top > 0 && visited[top] !== unionStamp) {
+          chain.push(top);
+          top = groupParent[top] as number;
+        }
+        for (let i = chain.length - 1; i >= 0; i--) {
+          const g = chain[i] as number;
+          const parent = groupParent[g] as number;
+          const source = groupSource[g] as number;
+          const kind = kinds[source];
+          let gives = reach[parent] === 1 && visited[parent] === unionStamp ? 1 : 0;
+          if (sourceSeen[source] !== unionStamp) {
+            sourceSeen[source] = unionStamp;
+            let sourceGives = 0;
+            if (kind !== WITHHOLDS) {
+              for (const s of sourceStates[source] as readonly number[]) {
+                if (isLocalState[s] === 0) continue;
+                if (kind === DELIVERS && (base[s] === 1 || withheldSomewhere[s] === 1)) continue;
+                sourceGives = 1;
+                if (inUnion[s] !== unionStamp) {
+                  inUnion[s] = unionStamp;
+                  union.push(s);
+                }
               }
             }
-            visited[g] = unionStamp;
-            reach[g] = gives;
+            sourceGivesAt[source] = sourceGives;
           }
-          chain.length = 0;
-          if (reach[group] === 1) for (const user of users) userIds.push(user);
-          continue;
+          if (sourceGivesAt[source] === 1) gives = 1;
+          visited[g] = unionStamp;
+          reach[g] = gives;
         }
+        chain.length = 0;
+        // States some withholding source holds: per group, unless one on its path withholds them.
         const stamp = ++this.#stamp;
-        let withholds = false;
         for (let g = group; g > 0; g = groupParent[g] as number) {
           const source = groupSource[g] as number;
           if (kinds[source] !== WITHHOLDS) continue;
-          withholds = true;
           for (const s of sourceStates[source] as readonly number[]) denied[s] = stamp;
         }
-        let receives = false;
+        let receives = reach[group] === 1;
         for (let g = group; g > 0; g = groupParent[g] as number) {
           const source = groupSource[g] as number;
-          const kind = kinds[source];
-          if (kind === WITHHOLDS) continue;
-          for (const s of sourceStates[source] as readonly number[]) {
-            if (isLocalState[s] === 0) continue;
-            if (kind === DELIVERS && (base[s] === 1 || (withholds && denied[s] === stamp)))
-              continue;
+          if (kinds[source] !== DELIVERS) continue;
+          let held = withheldOf[source];
+          if (held === undefined) {
+            const list: number[] = [];
+            for (const s of sourceStates[source] as readonly number[]) {
+              if (withheldSomewhere[s] === 1 && isLocalState[s] === 1) list.push(s);
+            }
+            held = list;
+            withheldOf[source] = held;
+          }
+          for (const s of held) {
+            if (base[s] === 1 || denied[s] === stamp) continue;
             receives = true;
             if (inUnion[s] !== unionStamp) {
               inUnion[s] = unionStamp;
