@@ -81,6 +81,18 @@ describe('RecipientGrouper', () => {
     expect(sourcesOfGroup(grouping, grouping.groupIds[1] as number)).toEqual([100]);
   });
 
+  it('numbers every node after its parent (FanOutResult walks the trie forward)', () => {
+    const grouper = new RecipientGrouper();
+    grouper.begin(40);
+    for (let s = 0; s < 30; s++)
+      grouper.addSource(Int32Array.from({ length: 12 }, (_, i) => (s * 7 + i * 3) % 40));
+    const grouping = grouper.finish();
+    for (let g = 1; g < grouping.nodeCount; g++) {
+      expect(grouping.groupParent[g]).toBeLessThan(g);
+      expect(grouping.groupParent[g]).toBeGreaterThanOrEqual(0);
+    }
+  });
+
   it('lists recipients that are not local apart, with their groups', () => {
     const grouper = new RecipientGrouper();
     grouper.begin(4);

@@ -25,6 +25,8 @@ interface Workload {
 async function reference(w: Workload): Promise<{
   local: Record<string, string[]>;
   remote: Record<string, string[]>;
+  /** Per server, the remote users at least one state reaches. */
+  remoteUsers: Record<string, string[]>;
 }> {
   const { membership, excluded, policy, modules, batch } = w;
   const memberOf = (userId: string, roomId: string) =>
@@ -71,6 +73,7 @@ async function reference(w: Workload): Promise<{
     );
   const local = new Map<string, Set<string>>();
   const remote = new Map<string, Set<string>>();
+  const remoteUsers = new Map<string, Set<string>>();
   for (const [state, to] of candidates) {
     const key = `${state.userId}=${state.state}`;
     const senderLocal = serverNameOf(state.userId) === HS;
@@ -84,6 +87,8 @@ async function reference(w: Workload): Promise<{
       } else if (senderLocal && policy.localOnly !== true) {
         if (!remote.has(server)) remote.set(server, new Set());
         remote.get(server)?.add(key);
+        if (!remoteUsers.has(server)) remoteUsers.set(server, new Set());
+        remoteUsers.get(server)?.add(recipient);
       }
     }
   }
@@ -91,7 +96,7 @@ async function reference(w: Workload): Promise<{
     Object.fromEntries(
       [...m].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, [...v].sort()]),
     );
-  return { local: sorted(local), remote: sorted(remote) };
+  return { local: sorted(local), remote: sorted(remote), remoteUsers: sorted(remoteUsers) };
 }
 
 function workload(seed: number, denierFirst: boolean): Workload {
@@ -189,6 +194,13 @@ describe('subtractive routing: the grouped engine agrees with the reference on r
             .map(([server, d]) => [server, d.states.map((s) => `${s.userId}=${s.state}`).sort()]),
         ),
       ).toEqual(expected.remote);
+      expect(
+        Object.fromEntries(
+          [...result.remote]
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([server, d]) => [server, [...d.userIds].sort()]),
+        ),
+      ).toEqual(expected.remoteUsers);
       // Every local recipient is in exactly one group, and every group receives something.
       const grouped = result.groups.flatMap((g) => [...g.userIds]);
       expect(new Set(grouped).size).toBe(grouped.length);

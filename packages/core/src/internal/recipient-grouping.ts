@@ -23,7 +23,7 @@
 export interface Grouping {
   /** Number of trie nodes; node 0 is the root (reached by no source) and holds no recipient. */
   readonly nodeCount: number;
-  /** Parent node of each node (the root's is -1). */
+  /** Parent node of each node (the root's is -1); always a smaller number than the node. */
   readonly groupParent: Int32Array;
   /** The source whose visit created each node (the root's is -1). */
   readonly groupSource: Int32Array;
