@@ -659,12 +659,17 @@ export class PresenceService {
         );
     const joinedStates = online(joined);
     const memberStates = online(members);
-    // Each syncing recipient gets what the read side lets it see (policy, denials, modules).
-    const deliveries: [string, UserPresenceState[]][] = [];
+    // Only what routing lets each syncing recipient see (policy, denials, modules): the
+    // members, the joined users' states as one fan-out; each joined user, the members' states
+    // through its read side.
+    const joinedSet = new Set(joined);
+    const routed = joinedStates.length > 0 ? await this.router.fanOut(joinedStates) : undefined;
+    const deliveries: [string, readonly UserPresenceState[]][] = [];
     for (const userId of members) {
       if (!this.streams.has(userId)) continue;
-      const offered = joined.includes(userId) ? memberStates : joinedStates;
-      const seen = await this.seenBy(userId, offered);
+      const seen = joinedSet.has(userId)
+        ? await this.seenBy(userId, memberStates)
+        : (routed?.statesFor(userId) ?? []);
       if (seen.length > 0) deliveries.push([userId, seen]);
     }
     const position = this.streams.nextPosition();

@@ -5,30 +5,17 @@
  * starts, so every server's `federation.destinations` can name the others.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModuleRegistry } from '@presence-router/config';
 import { JsonLogger } from '../../src/json-logger.ts';
 import { createServerFromConfig, loadServerConfig } from '../../src/load-server.ts';
 import { listen, type RunningServer } from '../../src/node-listener.ts';
+import { freePort } from './free-port.ts';
 import { MatrixTestClient, type SyncReply } from './test-server.ts';
 import { withTestStore } from './test-store.ts';
 
-/** A port nothing listens on now (the kernel's choice, released at once). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => {
-        if (typeof address === 'object' && address !== null) resolve(address.port);
-        else reject(new Error('no port'));
-      });
-    });
-  });
-}
+export { freePort };
 
 /** A directory for signing keys, removed by `remove()`. */
 export async function keyDirectory(): Promise<{ path: string; remove(): Promise<void> }> {

@@ -4,19 +4,13 @@
  * machine's Redis on 127.0.0.1:6379, each server in a key prefix of its own.
  */
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { SHARED_REDIS as TEST_REDIS, uniqueKeyPrefix } from './shared-redis.ts';
+
+export { TEST_REDIS, uniqueKeyPrefix };
 
 /** The store of this run. */
 export const TEST_STORE: 'memory' | 'redis' =
   process.env.PRESENCE_ROUTER_TEST_STORE === 'redis' ? 'redis' : 'memory';
-
-/** The Redis the tests use. */
-export const TEST_REDIS = { host: '127.0.0.1', port: 6379 } as const;
-
-/** A key prefix no other test uses. */
-export function uniqueKeyPrefix(label = 'test'): string {
-  return `${label}-${randomBytes(6).toString('hex')}`;
-}
 
 /** The YAML of a `redis:` block with `keyPrefix` (and optionally another port). */
 export function redisBlock(keyPrefix: string, port: number = TEST_REDIS.port): string {
@@ -26,7 +20,7 @@ export function redisBlock(keyPrefix: string, port: number = TEST_REDIS.port): s
 /** `yaml` with this run's store: unchanged for memory, plus a fresh `redis:` block for Redis. */
 export function withTestStore(yaml: string): string {
   if (TEST_STORE !== 'redis' || /^redis:/m.test(yaml)) return yaml;
-  return `${yaml.trimEnd()}\n${redisBlock(uniqueKeyPrefix())}`;
+  return `${yaml.trimEnd()}\n${redisBlock(uniqueKeyPrefix('server'))}`;
 }
 
 /**
