@@ -375,6 +375,16 @@ export class PresenceServer {
   }
 
   /**
+   * Stops the presence timers (until {@link startTimers}); on a shared store the instance
+   * then no longer renews the sync marks of the syncs it holds open.
+   */
+  stopTimers(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#lag.stop();
+  }
+
+  /**
    * Stops taking work, losing nothing accepted, in this order: stop the timers and refuse
    * writes (`PUT` answers 503 with `Retry-After`; `/health` says stopping); route and
    * deliver every accepted update (failing lookups get one last attempt); then answer every
@@ -385,8 +395,7 @@ export class PresenceServer {
   stop(): Promise<void> {
     if (this.#stopping === undefined) {
       this.#stopping = (async () => {
-        if (this.#timer !== undefined) clearInterval(this.#timer);
-        this.#lag.stop();
+        this.stopTimers();
         this.#unwatch?.();
         this.service.stopAccepting();
         this.#shutdown.abort();

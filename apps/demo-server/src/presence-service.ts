@@ -145,8 +145,8 @@ export class PresenceService {
   #accepting = true;
   readonly #timerLeases: ShardLeases;
   readonly #federationLeases: ShardLeases;
-  /** Shared store: when each user's sync was last noted in the store (ms). */
-  readonly #markedAt = new Map<string, number>();
+  /** Shared store: the last sync mark this instance wrote for each user (when, and syncing?). */
+  readonly #markedAt = new Map<string, { readonly at: number; readonly syncing: boolean }>();
   #commitConflicts = 0;
   /** The write of each user in progress here (the next one waits for it). */
   readonly #writing = new Map<string, Promise<void>>();
@@ -328,7 +328,7 @@ export class PresenceService {
       else this.#readSide.delete(userId);
       // `offline` leaves presence alone: nothing to compute.
       if (setPresence !== 'offline') {
-        this.#noteSync(userId, setPresence);
+        this.#noteSync(userId, setPresence, true);
         try {
           await this.#write(
             userId,
@@ -365,27 +365,38 @@ export class PresenceService {
     const count = (this.#syncing.get(userId) ?? 1) - 1;
     if (count <= 0) this.#syncing.delete(userId);
     else this.#syncing.set(userId, count);
-    if (setPresence === 'offline') return;
+    const stillSyncing = this.#syncing.has(userId);
     const state = this.#current.get(userId);
-    if (state !== undefined && state.state !== 'offline') {
+    if (setPresence !== 'offline' && state !== undefined && state.state !== 'offline') {
       this.#current.set(userId, state.with({ lastUserSyncTs: this.now() }));
-      this.#noteSync(userId, setPresence);
+      this.#noteSync(userId, setPresence, stillSyncing);
+    } else if (!stillSyncing && this.#markedAt.get(userId)?.syncing === true) {
+      // The other instances must not go on counting the user as syncing here.
+      this.#noteSync(userId, setPresence, false);
     }
   }
 
   /**
-   * Shared store: tells the other instances' timers that `userId` synced (at most once a
-   * second per user unless `force`; marks expire after the sync timeout).
+   * Shared store: tells the other instances' timers that `userId` synced, and whether a sync
+   * is still open here (`syncing`: their timers then treat the user as syncing, as they
+   * would a sync of their own, until the mark is replaced or expires). A mark saying the same
+   * as the last one is written at most once a second; marks expire 5 s after the sync timeout.
    */
-  #noteSync(userId: string, setPresence: SetPresence): void {
+  #noteSync(userId: string, setPresence: SetPresence, syncing: boolean): void {
     if (!this.#store.shared) return;
     const now = this.now();
-    if (now - (this.#markedAt.get(userId) ?? 0) < 1000) return;
-    this.#markedAt.set(userId, now);
+    const last = this.#markedAt.get(userId);
+    if (last !== undefined && last.syncing === syncing && now - last.at < 1000) return;
+    this.#markedAt.set(userId, { at: now, syncing });
     this.#store.noteSyncs(
-      [{ userId, lastSyncTs: now, lastActiveSyncTs: setPresence === 'online' ? now : 0 }],
-      this.timers.syncOnlineTimeoutMs + 5000,
+      [{ userId, lastSyncTs: now, lastActiveSyncTs: setPresence === 'online' ? now : 0, syncing }],
+      this.#syncMarkTtlMs(),
     );
+  }
+
+  /** How long a sync mark lives: the sync timeout and 5 s. */
+  #syncMarkTtlMs(): number {
+    return this.timers.syncOnlineTimeoutMs + 5000;
   }
 
   /**
@@ -427,7 +438,9 @@ export class PresenceService {
                   lastUserSyncTs: Math.max(previous.lastUserSyncTs, mark.lastSyncTs),
                   lastActiveTs: Math.max(previous.lastActiveTs, mark.lastActiveSyncTs),
                 });
-          const next = afterTimers(seen, now, this.#syncing.has(previous.userId), this.timers);
+          // A sync open on another instance (its mark says so) counts as one open here.
+          const syncing = this.#syncing.has(previous.userId) || mark?.syncing === true;
+          const next = afterTimers(seen, now, syncing, this.timers);
           return next.equals(seen) ? previous : next;
         },
         'skip',
@@ -458,15 +471,22 @@ export class PresenceService {
     }
   }
 
-  /** Shared store: renews the marks of the syncs in progress here (they outlive the timeout). */
+  /**
+   * Shared store: renews the marks of the syncs in progress here (they outlive the timeout)
+   * and forgets the marks written here that have expired.
+   */
   #refreshSyncMarks(now: number): void {
+    const ttlMs = this.#syncMarkTtlMs();
+    for (const [userId, { at }] of this.#markedAt) {
+      if (now - at > ttlMs) this.#markedAt.delete(userId);
+    }
     const marks = [];
     for (const userId of this.#syncing.keys()) {
-      this.#markedAt.set(userId, now);
+      this.#markedAt.set(userId, { at: now, syncing: true });
       const active = this.#current.get(userId)?.currentlyActive === true;
-      marks.push({ userId, lastSyncTs: now, lastActiveSyncTs: active ? now : 0 });
+      marks.push({ userId, lastSyncTs: now, lastActiveSyncTs: active ? now : 0, syncing: true });
     }
-    if (marks.length > 0) this.#store.noteSyncs(marks, this.timers.syncOnlineTimeoutMs + 5000);
+    if (marks.length > 0) this.#store.noteSyncs(marks, ttlMs);
   }
 
   /** Snapshots that missed failing rooms: once the rooms answer, the next sync gets one. */

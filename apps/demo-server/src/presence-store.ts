@@ -78,6 +78,11 @@ export interface SyncMark {
   readonly lastSyncTs: number;
   /** When a sync last marked the user active (`set_presence=online`); 0: never. */
   readonly lastActiveSyncTs: number;
+  /**
+   * Whether a sync of the user was still open on the writing instance: every instance's
+   * timers treat the user as syncing while the mark lives.
+   */
+  readonly syncing: boolean;
 }
 
 /** Shards of some work (timers, federation destinations) held by at most one instance each. */

@@ -7,7 +7,7 @@
  * | `<p>:seq` | string | the global sequence counter (the latest `seq`) |
  * | `<p>:feed` | stream | the change feed; entry ID `<seq>-0` |
  * | `<p>:epoch` | string | a random ID set once per data set (changes when Redis lost it all) |
- * | `<p>:sync:<user>` | string | a sync mark `[lastSyncTs,lastActiveSyncTs]`, expiring |
+ * | `<p>:sync:<user>` | string | a sync mark `[lastSyncTs,lastActiveSyncTs,syncing]`, expiring |
  * | `<p>:instances` | sorted set | instance name → heartbeat expiry (Redis clock, ms) |
  * | `<p>:lease:<name>:<shard>` | string | the instance holding the shard, expiring |
  *

@@ -1,5 +1,5 @@
 /**
- * Sync marks in Redis: one key per user (`<p>:sync:<user>`, `[lastSyncTs,lastActiveSyncTs]`)
+ * Sync marks in Redis: one key per user (`<p>:sync:<user>`, `[lastSyncTs,lastActiveSyncTs,syncing]`)
  * with a `PX` expiry. Notes are batched: those of one event-loop turn go in one pipeline (the
  * latest per user), best effort (a failure is logged, once per outage). Reads see this
  * instance's own notes (they wait for the pending batch) and use `MGET` in chunks.
@@ -67,8 +67,12 @@ export class RedisSyncMarks {
         const value = values[j];
         if (value == null) return;
         try {
-          const [lastSyncTs, lastActiveSyncTs] = JSON.parse(value) as [number, number];
-          found.set(userId, { userId, lastSyncTs, lastActiveSyncTs });
+          const [lastSyncTs, lastActiveSyncTs, syncing] = JSON.parse(value) as [
+            number,
+            number,
+            (0 | 1)?,
+          ];
+          found.set(userId, { userId, lastSyncTs, lastActiveSyncTs, syncing: syncing === 1 });
         } catch {
           // Not a mark the store wrote: ignored.
         }
@@ -83,7 +87,11 @@ export class RedisSyncMarks {
     try {
       const pipeline = this.#client.pipeline();
       for (const { mark, ttlMs } of batch.values()) {
-        const value = JSON.stringify([mark.lastSyncTs, mark.lastActiveSyncTs]);
+        const value = JSON.stringify([
+          mark.lastSyncTs,
+          mark.lastActiveSyncTs,
+          mark.syncing ? 1 : 0,
+        ]);
         pipeline.set(this.#keys.sync(mark.userId), value, 'PX', ttlMs);
       }
       const replies = await pipeline.exec();

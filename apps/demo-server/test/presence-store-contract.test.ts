@@ -337,8 +337,18 @@ for (const [name, available, makeHarness] of implementations) {
     it('keeps sync marks until they expire', async () => {
       const store = await harness.open();
       const peer = await harness.peer(store);
-      const short = { userId: '@short:test.local', lastSyncTs: 1000, lastActiveSyncTs: 900 };
-      const long = { userId: '@long:test.local', lastSyncTs: 2000, lastActiveSyncTs: 0 };
+      const short = {
+        userId: '@short:test.local',
+        lastSyncTs: 1000,
+        lastActiveSyncTs: 900,
+        syncing: true,
+      };
+      const long = {
+        userId: '@long:test.local',
+        lastSyncTs: 2000,
+        lastActiveSyncTs: 0,
+        syncing: false,
+      };
       store.noteSyncs([short, long], 120_000);
 
       const marks = await store.syncMarks([short.userId, long.userId, '@none:test.local']);
@@ -350,7 +360,7 @@ for (const [name, available, makeHarness] of implementations) {
       );
 
       // Noted again with a short life: it expires, the other mark stays.
-      const later = { ...short, lastSyncTs: 1100 };
+      const later = { ...short, lastSyncTs: 1100, syncing: false };
       store.noteSyncs([later], 200);
       await eventually(async () => {
         const now = await peer.syncMarks([short.userId, long.userId]);
@@ -462,7 +472,10 @@ describe.skipIf(!redisUp)('RedisPresenceStore across instances', () => {
     if (!committed.ok) throw new Error('refused');
     const leases = store.leases('timers', 2);
     await eventually(() => expect(leases.held().size).toBe(2));
-    store.noteSyncs([{ userId: '@user1:test.local', lastSyncTs: 1, lastActiveSyncTs: 1 }], 60_000);
+    store.noteSyncs(
+      [{ userId: '@user1:test.local', lastSyncTs: 1, lastActiveSyncTs: 1, syncing: false }],
+      60_000,
+    );
     await store.syncMarks(['@user1:test.local']);
     const redis = sharedRedisClient();
     try {

@@ -86,6 +86,27 @@ describe.skipIf(!redisAvailable())('presence timers on two instances', () => {
     expect(after).toEqual(['offline', 'offline']);
   });
 
+  it('a sync held open on B keeps the user online on A while B renews no mark', async () => {
+    cluster = await startCluster(2, { extra: SHORT_TIMEOUT });
+    const servers = cluster.servers as TestServer[];
+    const holders = await eventually(
+      async () =>
+        servers.map((server) => timerLeasesOf(server).holds(shardOf(alice, LEASE_SHARDS))),
+      (held) => held.filter(Boolean).length === 1,
+    );
+    const a = servers[holders.indexOf(true)] as TestServer;
+    const b = servers[holders.indexOf(false)] as TestServer;
+    // B stalls: its timers stop, so the only marks are those of the sync starting and ending.
+    b.server.stopTimers();
+    const client = b.as('alice-token-123');
+    const since = (await client.sync({ set_presence: 'online' })).nextBatch;
+    // One long-poll of more than twice the sync timeout, with nothing to wake it...
+    const poll = await client.sync({ since, timeout: '4500', set_presence: 'online' });
+    // ...never timed alice out on A: she synced all along.
+    expect(poll.events.filter((event) => event.sender === alice)).toEqual([]);
+    expect(await presenceOn(a)).toBe('online');
+  });
+
   it('when an instance leaves, the other takes its users’ timers over', async () => {
     cluster = await startCluster(2, { extra: SHORT_TIMEOUT });
     const [a, b] = cluster.servers as [TestServer, TestServer];
