@@ -49,7 +49,9 @@ function readReport(file, label) {
     for (const test of file.assertionResults ?? []) {
       if (test.status !== 'failed') continue;
       const where = relative(root, file.name);
-      const why = String(test.failureMessages?.[0] ?? '').split('\n')[0].slice(0, 300);
+      const why = String(test.failureMessages?.[0] ?? '')
+        .split('\n')[0]
+        .slice(0, 300);
       failures.push(`${label}: ${where} > ${test.fullName ?? test.title}\n      ${why}`);
     }
   }
