@@ -141,6 +141,8 @@ export class PresenceService {
   #deliveredThrough = 0;
   /** The highest `seq` this instance wrote. */
   #lastOwnSeq = 0;
+  /** Shared store: the snapshot requests of the feed being served here, by `seq`. */
+  readonly #snapshotTasks = new Map<number, Promise<void>>();
   #consumeWaiters: { seq: number; resolve: () => void }[] = [];
   #accepting = true;
   readonly #timerLeases: ShardLeases;
@@ -601,12 +603,17 @@ export class PresenceService {
     if (this.#store.shared) {
       // Every instance serves the local users syncing there; the destination's one sender
       // sends the remote snapshots (see #onFeed).
+      let seq: number;
       try {
-        await this.#store.requestSnapshots(valid);
+        seq = await this.#store.requestSnapshots(valid);
       } catch (error) {
         if (error instanceof StoreUnavailableError) throw storeUnavailable();
         throw error;
       }
+      // Like a write of this instance: its syncs wait for it, and so does the caller (here
+      // the request takes effect when the feed brings it back).
+      this.#lastOwnSeq = Math.max(this.#lastOwnSeq, seq);
+      if (await this.consumed(seq, 5000)) await this.#snapshotTasks.get(seq);
       return;
     }
     await this.#snapshotsFor(valid, false);
@@ -865,9 +872,13 @@ export class PresenceService {
         this.#recent.reset(entry.seq);
         this.#reload();
       } else if (entry.kind === 'snapshot-request') {
-        void this.#snapshotsFor(entry.users, true).catch((error: unknown) => {
-          this.#logger.error('a requested snapshot failed', { error: messageOf(error) });
-        });
+        const seq = entry.seq;
+        const task = this.#snapshotsFor(entry.users, true)
+          .catch((error: unknown) => {
+            this.#logger.error('a requested snapshot failed', { error: messageOf(error) });
+          })
+          .finally(() => this.#snapshotTasks.delete(seq));
+        this.#snapshotTasks.set(seq, task);
       } else {
         this.#applyFeedState(entry.seq, entry.state, entry.notify);
       }

@@ -148,6 +148,12 @@ describe('sync and routing, end to end over HTTP', () => {
     // shares !ops with carol and dave, who are offline (offline is never in a snapshot).
     expect(federation.sent.slice(sentBefore)).toEqual([]);
     await server.as('carol-token-123').setPresence(carol, 'online');
+    // Her update itself goes to zed's server first (on Redis, once the feed brings it back).
+    await expect
+      .poll(() => federation.sent.slice(sentBefore).flatMap((sent) => sent.states), {
+        timeout: 10_000,
+      })
+      .toEqual([expect.objectContaining({ userId: carol, state: 'online' })]);
     const sentBeforeSecond = federation.sent.length;
     await admin.request('POST', '/_presence_router/admin/v1/send_local_online_presence_to', {
       users: ['@zed:remote.example'],
