@@ -15,5 +15,8 @@ export const sharedConfig = defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     environment: 'node',
+    // `expect.poll` waits for background work (a server's retries, a feed): 1 s by default
+    // is too short on a loaded 2-core machine.
+    expect: { poll: { timeout: 10_000 } },
   },
 });

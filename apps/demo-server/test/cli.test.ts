@@ -310,10 +310,20 @@ describe('presence-router serve', () => {
         .filter((line) => line !== '' && !line.startsWith('#')) as string[];
       expect(commands.length).toBe(5);
       for (const command of commands) {
-        // The long-poll waits for news: give it some.
+        // The long-poll waits for news: give it some once it waits (not before: its token
+        // would already cover the news).
+        let done = false;
         const nudge = command.includes('since=$since')
-          ? setTimeout(() => {
-              void fetch(
+          ? (async () => {
+              while (!done) {
+                const health = (await (await fetch(`${url}/health`)).json()) as {
+                  waiting_long_polls?: number;
+                };
+                if ((health.waiting_long_polls ?? 0) > 0) break;
+                await new Promise((resolve) => setTimeout(resolve, 50));
+              }
+              if (done) return;
+              await fetch(
                 `${url}/_matrix/client/v3/presence/${encodeURIComponent('@dave:demo.local')}/status`,
                 {
                   method: 'PUT',
@@ -321,7 +331,7 @@ describe('presence-router serve', () => {
                   body: JSON.stringify({ presence: 'online', status_msg: 'nudge' }),
                 },
               );
-            }, 500)
+            })()
           : undefined;
         // (Not spawnSync: the server runs in this process and must answer meanwhile.)
         const ran = await new Promise<{ status: number | null; stdout: string; stderr: string }>(
@@ -335,7 +345,8 @@ describe('presence-router serve', () => {
             });
           },
         );
-        clearTimeout(nudge);
+        done = true;
+        await nudge;
         expect({ command, status: ran.status, stderr: ran.stderr }).toMatchObject({ status: 0 });
         expect(() => JSON.parse(ran.stdout), command).not.toThrow();
         expect(ran.stdout, command).not.toContain('errcode');

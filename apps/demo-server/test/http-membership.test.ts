@@ -31,6 +31,8 @@ access_tokens:
   '@carol:${HS}': carol-token-123
 membership:
   http: { base_url: '${upstream.url}', access_token: watcher-token-123, auth: user }
+  # The first lookups are cold (new connections): routing waits for them, not 250 ms.
+  wait_for_slow_lookups: 5s
 `);
 });
 
