@@ -3,7 +3,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, startCluster, type TestCluster } from './support/server-cluster.ts';
-import { HS, type PresenceEventJson } from './support/test-server.ts';
+import { HS, type PresenceEventJson, type TestServer } from './support/test-server.ts';
 import { redisAvailable } from './support/test-store.ts';
 
 const alice = `@alice:${HS}`;
@@ -18,6 +18,21 @@ afterEach(async () => {
 
 function statusesOf(events: readonly PresenceEventJson[], sender: string): (string | undefined)[] {
   return events.filter((event) => event.sender === sender).map((e) => e.content.status_msg);
+}
+
+/**
+ * Waits until each of `servers` has followed the feed through the `s<seq>` that `token`
+ * covers: a sync there then continues the token (it waits 2 s at most, then answers a
+ * snapshot, which repeats what the token covered).
+ */
+async function followedThrough(servers: readonly TestServer[], token: string): Promise<void> {
+  const seq = Number(/s(\d+)_/.exec(token)?.[1]);
+  expect(Number.isInteger(seq)).toBe(true);
+  const watermarks = await eventually(
+    async () => servers.map((server) => server.server.service.feedWatermark() ?? 0),
+    (marks) => marks.every((mark) => mark >= seq),
+  );
+  expect(watermarks.every((mark) => mark >= seq)).toBe(true);
 }
 
 describe.skipIf(!redisAvailable())('three instances on one Redis', () => {
@@ -48,6 +63,7 @@ describe.skipIf(!redisAvailable())('three instances on one Redis', () => {
     expect(statusesOf(woken.events, alice)).toEqual(['from A']);
     expect(statusesOf((await auditorPoll).events, alice)).toEqual(['from A']);
     // The token of a woken long-poll covers what woke it: moving to C repeats nothing.
+    await followedThrough([c], woken.nextBatch);
     const moved = await c.as('bob-token-123').sync({
       since: woken.nextBatch,
       timeout: '300',
@@ -77,6 +93,7 @@ describe.skipIf(!redisAvailable())('three instances on one Redis', () => {
       token = reply?.nextBatch as string;
     }
     // Nothing new: each instance answers nothing more for dave from the last token.
+    await followedThrough(servers, token);
     for (const server of servers) {
       const reply = await server.as('carol-token-123').sync({
         since: token,
