@@ -154,6 +154,10 @@ export class ServerMetrics {
     'presence_router_federation_sends_total',
     'Batches handed to the federation sender (one per remote server).',
   );
+  readonly takeoverSnapshots = new Counter(
+    'presence_router_federation_takeover_snapshots_total',
+    'Remote users sent a snapshot because this instance took over their server (shared store).',
+  );
   readonly routingRetries = new Counter(
     'presence_router_routing_retries_total',
     'Retries of rooms or users whose membership lookup failed (one per key retried).',
@@ -199,6 +203,7 @@ export class ServerMetrics {
       this.updates,
       this.deliveries,
       this.remoteSends,
+      this.takeoverSnapshots,
       this.routingRetries,
       this.requests,
       this.parserRejections,

@@ -324,6 +324,7 @@ export class PresenceServer {
       timers: options.settings.timers,
       retryPolicy: options.settings.lookups.retry,
       federation,
+      federates: options.settings.federation.enabled,
       metrics,
       logger,
       now: options.now,

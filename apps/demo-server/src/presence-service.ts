@@ -82,6 +82,12 @@ export interface PresenceServiceOptions {
   readonly maxConcurrentBatches?: number;
   /** Where presence is kept (see `presence-store.ts`). */
   readonly store: PresenceStore;
+  /**
+   * Whether presence goes to other servers (federation on). With a shared store, the
+   * instance then sends each destination whose shard it takes over a snapshot of the local
+   * presence its users may see: what the previous holder still had queued is not lost.
+   */
+  readonly federates?: boolean;
 }
 
 /** Shards of the timers and of the federation destinations, over the live instances. */
@@ -155,6 +161,7 @@ export class PresenceService {
   #reloading: Promise<void> | undefined;
   /** Shared store: the feed's latest entries consumed here (for syncs with other tokens). */
   readonly #recent = new RecentFeed();
+  readonly #federates: boolean;
 
   constructor(options: PresenceServiceOptions) {
     this.serverName = options.serverName;
@@ -168,6 +175,7 @@ export class PresenceService {
     this.#logger = options.logger;
     this.#retries = new RoutingRetries(options.retryPolicy);
     this.#store = options.store;
+    this.#federates = options.federates === true;
     this.#pipeline = new PresencePipeline({
       route: (states) => this.#route(states),
       retry: (due) => this.#retry(due),
@@ -204,6 +212,56 @@ export class PresenceService {
     this.#consumedThrough = Math.max(this.#consumedThrough, from);
     this.#recent.reset(from);
     if (this.#store.shared) this.#store.follow(from, (entries) => this.#onFeed(entries));
+    if (this.#store.shared && this.#federates) this.#watchFederationShards();
+  }
+
+  /**
+   * Shared store, federation on: on every federation shard this instance comes to hold (at
+   * start too), sends the shard's destinations a snapshot (see {@link #snapshotsTakenOver}).
+   */
+  #watchFederationShards(): void {
+    let known: ReadonlySet<number> = new Set();
+    const onHeld = (held: ReadonlySet<number>): void => {
+      const gained = new Set([...held].filter((shard) => !known.has(shard)));
+      known = new Set(held);
+      if (gained.size === 0 || !this.#accepting) return;
+      this.#snapshotsTakenOver(gained).catch((error: unknown) => {
+        this.#logger.warn('federation: no snapshot for the destinations taken over', {
+          shards: [...gained],
+          error: messageOf(error),
+        });
+      });
+    };
+    this.#federationLeases.onChange(onHeld);
+    onHeld(this.#federationLeases.held());
+  }
+
+  /**
+   * The remote members of the rooms of local users who are not offline, on servers of
+   * `shards`, each get the snapshot `sendLocalOnlinePresenceTo` sends: the previous holder
+   * of the shards may have died with updates queued for them (a destination in backoff).
+   * Destinations only routing modules reach are not found this way.
+   */
+  async #snapshotsTakenOver(shards: ReadonlySet<number>): Promise<void> {
+    const local = [...this.#current.values()]
+      .filter((state) => state.state !== 'offline' && this.isLocal(state.userId))
+      .map((state) => state.userId);
+    if (local.length === 0) return;
+    const rooms = new Set<string>();
+    for (const joined of (await this.membership.getRoomsForUsers(local)).values()) {
+      for (const roomId of joined) rooms.add(roomId);
+    }
+    const remote = new Set<string>();
+    for (const members of (await this.membership.getJoinedMembers([...rooms])).values()) {
+      for (const member of members) {
+        if (this.isLocal(member)) continue;
+        const server = serverNameOf(member);
+        if (server !== undefined && shards.has(shardOf(server, LEASE_SHARDS))) remote.add(member);
+      }
+    }
+    if (remote.size === 0) return;
+    this.#metrics.takeoverSnapshots.inc(remote.size);
+    await this.#snapshotsFor([...remote], true);
   }
 
   /**
