@@ -99,7 +99,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
       return EXIT_USAGE;
     }
     if (error instanceof ConfigError) {
-      io.stderr(`${error.message}\n`);
+      io.stderr(configErrorText(error));
       return EXIT_FAILURE;
     }
     if (
@@ -113,6 +113,18 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
     io.stderr(`presence-router: unexpected error: ${messageOf(error)}\n`);
     return EXIT_FAILURE;
   }
+}
+
+/** At most this many of a check's further problems are printed. */
+const MORE_PROBLEMS_SHOWN = 20;
+
+/** `error`'s message, then those of the other problems the same check found, a line each. */
+function configErrorText(error: ConfigError): string {
+  const lines = [error.message];
+  for (const other of error.more.slice(0, MORE_PROBLEMS_SHOWN)) lines.push(other.message);
+  const hidden = error.more.length - MORE_PROBLEMS_SHOWN;
+  if (hidden > 0) lines.push(`... and ${hidden} more problem${hidden === 1 ? '' : 's'}`);
+  return `${lines.join('\n')}\n`;
 }
 
 function parse(

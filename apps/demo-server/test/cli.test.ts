@@ -118,6 +118,32 @@ describe('presence-router check', () => {
     }
   });
 
+  it('reports every problem the settings check finds, a line each, in file order', async () => {
+    const path = await configFile(
+      'several.yaml',
+      "server_name: hs.example\nlisteners:\n  - port: 99999\nfederation:\n  enabled: true\n  destinations:\n    b.example: 'ftp://127.0.0.1'\n",
+    );
+    const run = await cli(['check', path]);
+    expect(run.code).toBe(EXIT_FAILURE);
+    expect(run.stderr.replaceAll(`${dir}/`, '').trimEnd().split('\n')).toEqual([
+      'several.yaml:3:11: listeners[0].port: a port from 0 to 65535',
+      expect.stringMatching(/^several\.yaml:7:16: federation\.destinations\.b\.example: /),
+    ]);
+  });
+
+  it('prints 20 further problems at most, then how many more', async () => {
+    const tokens = Array.from({ length: 30 }, (_, i) => `  '@u${i}:hs.example': 5\n`).join('');
+    const path = await configFile(
+      'many.yaml',
+      `server_name: hs.example\naccess_tokens:\n${tokens}`,
+    );
+    const run = await cli(['check', path]);
+    expect(run.code).toBe(EXIT_FAILURE);
+    const lines = run.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(22);
+    expect(lines[21]).toBe('... and 9 more problems');
+  });
+
   it('a missing file is exit code 1; wrong usage is exit code 2', async () => {
     const missing = await cli(['check', join(dir, 'nope.yaml')]);
     expect(missing.code).toBe(EXIT_FAILURE);

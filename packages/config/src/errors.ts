@@ -10,5 +10,10 @@
  * ```
  * @module
  */
-export type { ConfigErrorCode, ConfigErrorDetails, ConfigPath } from '@presence-router/core';
+export type {
+  ConfigErrorCode,
+  ConfigErrorDetails,
+  ConfigPath,
+  ConfigPosition,
+} from '@presence-router/core';
 export { ConfigError, formatConfigPath } from '@presence-router/core';

@@ -232,12 +232,9 @@ class Loader {
         config = await parseConfig.call(resolved.moduleClass, structuredClone(rawConfig));
       } catch (error) {
         if (error instanceof ConfigError) {
-          const full = [...configPath, ...error.pathParts];
-          const position = source.locateNearest(full);
-          throw error.relocated(configPath, {
-            line: position.line,
-            column: position.column,
-            sourceName: source.sourceName,
+          throw error.relocated(configPath, (full) => {
+            const position = source.locateNearest(full);
+            return { line: position.line, column: position.column, sourceName: source.sourceName };
           });
         }
         throw source.errorAt(

@@ -171,7 +171,7 @@ export function configErrorsFromZodError(
 
 /**
  * Checks `value` against `schema`; returns the parsed value or throws the first problem (in
- * source order) as a {@link ConfigError}.
+ * source order) as a {@link ConfigError}, the others in its `more`.
  */
 export function parseWithSchema<Schema extends z.ZodType>(
   schema: Schema,
@@ -180,6 +180,15 @@ export function parseWithSchema<Schema extends z.ZodType>(
 ): z.output<Schema> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const errors = configErrorsFromZodError(result.error, { ...context, value });
-  throw errors[0] as ConfigError;
+  const [first, ...more] = configErrorsFromZodError(result.error, { ...context, value });
+  const error = first as ConfigError;
+  if (more.length === 0) throw error;
+  throw new ConfigError(error.code, error.detail, {
+    path: error.pathParts,
+    line: error.line,
+    column: error.column,
+    sourceName: error.sourceName,
+    cause: error.cause,
+    more,
+  });
 }

@@ -45,6 +45,31 @@ describe('zod issues as ConfigErrors', () => {
     );
   });
 
+  it('throws the first problem with the others in `more`, each located', () => {
+    const source = parseYamlSource(APP_YAML, 'homeserver.yaml');
+    const mine = valueAtPath(source.value, ['demo_server']);
+    let error: unknown;
+    try {
+      parseWithSchema(appSchema.omit({ workers: true }), mine, { source, path: ['demo_server'] });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const more = (error as ConfigError).more;
+    expect(more.map((e) => e.message)).toEqual([
+      'homeserver.yaml:7:7: demo_server.origins[1]: expected an origin URL, found the number 42',
+    ]);
+    // Relocated (as module configs are), each problem keeps its place under the new prefix.
+    const moved = (error as ConfigError).relocated(['app'], (path) => ({
+      line: path.length,
+      sourceName: 'moved.yaml',
+    }));
+    expect([moved, ...moved.more].map((e) => [e.path, e.line, e.sourceName])).toEqual([
+      ['app.demo_server.port', 3, 'moved.yaml'],
+      ['app.demo_server.origins[1]', 4, 'moved.yaml'],
+    ]);
+  });
+
   it('translates every issue, sorted by position, missing keys at the nearest ancestor', () => {
     const source = parseYamlSource(APP_YAML, 'homeserver.yaml');
     const value = valueAtPath(source.value, ['demo_server']);

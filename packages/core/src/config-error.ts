@@ -62,7 +62,12 @@ export interface ConfigErrorDetails {
   /** The file name (or other label) of the source. */
   readonly sourceName?: string;
   readonly cause?: unknown;
+  /** The other problems found by the same check, in source order (after this one). */
+  readonly more?: readonly ConfigError[];
 }
+
+/** Where in a source a configuration value is (what is known of it). */
+export type ConfigPosition = Omit<ConfigErrorDetails, 'path' | 'cause' | 'more'>;
 
 /** A configuration problem, located by path and (when known) line and column. */
 export class ConfigError extends PresenceRouterError<ConfigErrorCode> {
@@ -74,6 +79,11 @@ export class ConfigError extends PresenceRouterError<ConfigErrorCode> {
   readonly line: number | undefined;
   readonly column: number | undefined;
   readonly sourceName: string | undefined;
+  /**
+   * The other problems the same check found, in source order after this one (a schema check
+   * reports every issue; most checks stop at the first). Empty when this is the only one.
+   */
+  readonly more: readonly ConfigError[];
 
   constructor(code: ConfigErrorCode, detail: string, details: ConfigErrorDetails = {}) {
     super(code, ConfigError.format(detail, details), { cause: details.cause });
@@ -82,6 +92,7 @@ export class ConfigError extends PresenceRouterError<ConfigErrorCode> {
     this.line = details.line;
     this.column = details.column;
     this.sourceName = details.sourceName;
+    this.more = details.more ?? [];
   }
 
   /** Path of the offending value, e.g. `presence.routing_modules[0].config.users_to_rooms`. */
@@ -89,17 +100,28 @@ export class ConfigError extends PresenceRouterError<ConfigErrorCode> {
     return formatConfigPath(this.pathParts);
   }
 
-  /** The same error with `prefix` put before its path and a source position added. */
+  /**
+   * The same error with `prefix` put before its path and a source position added: `position`,
+   * or what `position` finds for the full path (so that each of {@link more} is placed too).
+   */
   relocated(
     prefix: ConfigPath,
-    position: Omit<ConfigErrorDetails, 'path' | 'cause'> = {},
+    position: ConfigPosition | ((path: ConfigPath) => ConfigPosition) = {},
   ): ConfigError {
+    const path = [...prefix, ...this.pathParts];
+    const at = typeof position === 'function' ? position(path) : position;
     return new ConfigError(this.code, this.detail, {
-      path: [...prefix, ...this.pathParts],
-      line: position.line ?? this.line,
-      column: position.column ?? this.column,
-      sourceName: position.sourceName ?? this.sourceName,
+      path,
+      line: at.line ?? this.line,
+      column: at.column ?? this.column,
+      sourceName: at.sourceName ?? this.sourceName,
       cause: this.cause,
+      more: this.more.map((other) =>
+        other.relocated(
+          prefix,
+          typeof position === 'function' ? position : { sourceName: at.sourceName },
+        ),
+      ),
     });
   }
 

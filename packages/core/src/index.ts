@@ -24,7 +24,12 @@
  */
 
 // Errors.
-export type { ConfigErrorCode, ConfigErrorDetails, ConfigPath } from './config-error.ts';
+export type {
+  ConfigErrorCode,
+  ConfigErrorDetails,
+  ConfigPath,
+  ConfigPosition,
+} from './config-error.ts';
 export { ConfigError, formatConfigPath } from './config-error.ts';
 export type { CoreErrorCode } from './errors.ts';
 export {

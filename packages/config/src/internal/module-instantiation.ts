@@ -115,11 +115,9 @@ export function instantiateRoutingModules(
       }
       if (error instanceof ConfigError) {
         const prefix = [...entry.pathParts, 'config'];
-        const position = options.locate?.([...prefix, ...error.pathParts]) ?? entry;
-        throw error.relocated(prefix, {
-          line: position.line,
-          column: position.column,
-          sourceName: entry.sourceName,
+        throw error.relocated(prefix, (full) => {
+          const position = options.locate?.(full) ?? entry;
+          return { line: position.line, column: position.column, sourceName: entry.sourceName };
         });
       }
       throw errorFor(
