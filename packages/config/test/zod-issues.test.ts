@@ -26,41 +26,38 @@ const appSchema = z.object({
   workers: z.number({ error: 'a number of workers' }),
 });
 
+/** What checking APP_YAML's `demo_server` keys (without `workers`) throws. */
+function appKeysError(): ConfigError {
+  const source = parseYamlSource(APP_YAML, 'homeserver.yaml');
+  const mine = valueAtPath(source.value, ['demo_server']);
+  try {
+    parseWithSchema(appSchema.omit({ workers: true }), mine, { source, path: ['demo_server'] });
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('the check passed');
+}
+
 describe('zod issues as ConfigErrors', () => {
   it("validates an app's own keys with the same positions", () => {
-    const source = parseYamlSource(APP_YAML, 'homeserver.yaml');
-    const mine = valueAtPath(source.value, ['demo_server']);
-    let error: unknown;
-    try {
-      parseWithSchema(appSchema.omit({ workers: true }), mine, { source, path: ['demo_server'] });
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(ConfigError);
+    const error = appKeysError();
     // The first problem in source order.
     expect(error).toMatchObject({ code: 'INVALID_TYPE', line: 3, column: 9 });
-    expect((error as ConfigError).path).toBe('demo_server.port');
-    expect((error as ConfigError).message).toBe(
+    expect(error.path).toBe('demo_server.port');
+    expect(error.message).toBe(
       'homeserver.yaml:3:9: demo_server.port: expected a port number, found the string "eighty"',
     );
   });
 
   it('throws the first problem with the others in `more`, each located', () => {
-    const source = parseYamlSource(APP_YAML, 'homeserver.yaml');
-    const mine = valueAtPath(source.value, ['demo_server']);
-    let error: unknown;
-    try {
-      parseWithSchema(appSchema.omit({ workers: true }), mine, { source, path: ['demo_server'] });
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(ConfigError);
-    const more = (error as ConfigError).more;
+    const error = appKeysError();
+    const more = error.more;
     expect(more.map((e) => e.message)).toEqual([
       'homeserver.yaml:7:7: demo_server.origins[1]: expected an origin URL, found the number 42',
     ]);
     // Relocated (as module configs are), each problem keeps its place under the new prefix.
-    const moved = (error as ConfigError).relocated(['app'], (path) => ({
+    const moved = error.relocated(['app'], (path) => ({
       line: path.length,
       sourceName: 'moved.yaml',
     }));
