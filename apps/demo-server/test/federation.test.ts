@@ -133,12 +133,14 @@ describe('two homeservers federating on 127.0.0.1', () => {
     const back = await waitForEvent(a.as('alice-token'), aliceSince, bob);
     expect(back.content).toMatchObject({ presence: 'unavailable', status_msg: 'from b' });
 
-    expect(await metric(a, 'presence_router_federation_transactions_sent_total')).toBeGreaterThan(
-      0,
-    );
-    expect(await metric(b, 'presence_router_federation_presence_received_total')).toBeGreaterThan(
-      0,
-    );
+    // The counters move once each side has handled the answer or the transaction, which may
+    // come after the receiving user saw the update: poll them.
+    await expect
+      .poll(() => metric(a, 'presence_router_federation_transactions_sent_total'))
+      .toBeGreaterThan(0);
+    await expect
+      .poll(() => metric(b, 'presence_router_federation_presence_received_total'))
+      .toBeGreaterThan(0);
   });
 
   it('a routing module destination on the other server sees it; a user without interest does not', async () => {
@@ -174,6 +176,11 @@ describe('two homeservers federating on 127.0.0.1', () => {
     expect(answer).toMatchObject({ status: 200, body: { local: [], remote: [xena] } });
     const seen = await waitForEvent(b.as('xena-token'), xenaSince, amy);
     expect(seen.content).toMatchObject({ presence: 'online', status_msg: 'snapshot me' });
+    // Counted once b.test has applied the transaction, which may be after xena saw it.
+    await expect
+      .poll(() => metric(b, 'presence_router_federation_presence_received_total'))
+      .toBe(before + 1);
+    await a.server.context.federation?.idle();
     expect(await metric(b, 'presence_router_federation_presence_received_total')).toBe(before + 1);
   });
 
