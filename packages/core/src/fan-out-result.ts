@@ -122,6 +122,7 @@ export class FanOutResult {
   #stateStamp: Int32Array | undefined;
   #deniedStamp: Int32Array | undefined;
   readonly #withheldByServer = new Map<number, Uint8Array>();
+  #everywhere: Uint8Array | undefined;
   #pathWithholds: Uint8Array | undefined;
   #heldBySources: Uint8Array | undefined;
   #reachesLocal: Uint8Array | undefined;
@@ -320,20 +321,29 @@ export class FanOutResult {
 
   /**
    * 1 for each state number withheld from every user of `server` (the denials withheld
-   * everywhere and those withheld by that server), built once per server.
+   * everywhere and those withheld by that server), built once per server that has denials of
+   * its own; the others share the array of those withheld everywhere.
    */
   #withheldAt(server: number): Uint8Array {
     let withheld = this.#withheldByServer.get(server);
     if (withheld === undefined) {
-      const { stateList, restrictions } = this.#parts;
-      withheld = new Uint8Array(stateList.length);
-      if (restrictions !== undefined) {
-        for (const s of restrictions.everywhere) withheld[s] = 1;
-        for (const s of restrictions.byServer.get(server) ?? []) withheld[s] = 1;
-      }
+      const own = this.#parts.restrictions?.byServer.get(server);
+      if (own === undefined || own.size === 0) return this.#withheldEverywhere();
+      withheld = this.#withheldEverywhere().slice();
+      for (const s of own) withheld[s] = 1;
       this.#withheldByServer.set(server, withheld);
     }
     return withheld;
+  }
+
+  /** 1 for each state number withheld everywhere (built once). */
+  #withheldEverywhere(): Uint8Array {
+    if (this.#everywhere === undefined) {
+      const { stateList, restrictions } = this.#parts;
+      this.#everywhere = new Uint8Array(stateList.length);
+      for (const s of restrictions?.everywhere ?? []) this.#everywhere[s] = 1;
+    }
+    return this.#everywhere;
   }
 
   /** 1 for each state number some withholding source holds (built once). */
@@ -423,14 +433,13 @@ export class FanOutResult {
     if (this.#deniedStamp === undefined) this.#deniedStamp = new Int32Array(stateList.length);
     const denied = this.#deniedStamp;
     const stamp = ++this.#stamp;
-    let withholds = false;
+    // A withholding source is on the path (withholding[group] is 1): its states are marked.
     for (let g = group; g > 0; g = groupParent[g] as number) {
       const source = groupSource[g] as number;
       const kind = kinds[source];
       if (kind === DELIVERS_ALWAYS) {
         if ((sourceStates[source] as readonly number[]).length > 0) return true;
       } else if (kind === WITHHOLDS) {
-        withholds = true;
         for (const s of sourceStates[source] as readonly number[]) denied[s] = stamp;
       }
     }
@@ -438,7 +447,7 @@ export class FanOutResult {
       const source = groupSource[g] as number;
       if (kinds[source] !== DELIVERS) continue;
       for (const s of sourceStates[source] as readonly number[]) {
-        if (base[s] === 0 && (!withholds || denied[s] !== stamp)) return true;
+        if (base[s] === 0 && denied[s] !== stamp) return true;
       }
     }
     return false;
