@@ -13,6 +13,7 @@ import {
   freePort,
   type Homeserver,
   keyDirectory,
+  metric,
   startHomeserver,
 } from './support/federating-servers.ts';
 import { HandBuiltOrigin } from './support/hand-built-origin.ts';
@@ -72,12 +73,6 @@ async function statusesSeenByBob(b: Homeserver, since: string, sender: string): 
   return reply.events
     .filter((event) => event.sender === sender)
     .map((event) => event.content.status_msg ?? '');
-}
-
-async function metric(server: Homeserver, name: string): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line === undefined ? Number.NaN : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 
 describe('inbound transactions from other servers', () => {

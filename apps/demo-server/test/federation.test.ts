@@ -11,6 +11,7 @@ import {
   freePort,
   type Homeserver,
   keyDirectory,
+  metric,
   startHomeserver,
   waitForEvent,
 } from './support/federating-servers.ts';
@@ -111,12 +112,6 @@ async function startPair(options: { startB?: boolean } = {}): Promise<Pair> {
 
 async function sinceNow(server: Homeserver, token: string): Promise<string> {
   return (await server.as(token).sync({ set_presence: 'offline' })).nextBatch;
-}
-
-async function metric(server: Homeserver, name: string): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-  return line === undefined ? Number.NaN : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 
 describe('two homeservers federating on 127.0.0.1', () => {

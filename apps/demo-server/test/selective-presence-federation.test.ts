@@ -17,6 +17,7 @@ import {
   waitForEvent,
 } from './support/federating-servers.ts';
 import { putAccountData } from './support/msc4495-server.ts';
+import { eventually } from './support/server-cluster.ts';
 
 const alice = '@alice:a.test';
 const bob = '@bob:b.test';
@@ -152,11 +153,14 @@ describe('MSC4495 over federation', () => {
     // b.test loses what it held: the next entry (stream_id alone) cannot be followed.
     selectiveOf(b).inbound.forget(alice);
     await a.as('alice-token').setPresence(alice, 'online', 'while lost');
-    await waitFor(async () => {
-      await selectiveOf(b).idle();
-      return selectiveOf(b).inbound.get(alice) !== undefined;
-    });
-    expect(selectiveOf(b).inbound.get(alice)?.recipients).toEqual(new Set([bob]));
+    const held = await eventually(
+      async () => {
+        await selectiveOf(b).idle();
+        return selectiveOf(b).inbound.get(alice);
+      },
+      (set) => set !== undefined,
+    );
+    expect(held?.recipients).toEqual(new Set([bob]));
     await aliceSaysToBob(pair, 'after the query', bobSince);
   });
 
@@ -203,13 +207,3 @@ describe('MSC4495 over federation', () => {
     expect(selectiveOf(a).entryFields('b.test', state)).toEqual({ stream_id: fields?.streamId });
   });
 });
-
-/** Polls `check` until it holds (fails after 10 s). */
-async function waitFor(check: () => Promise<boolean>): Promise<void> {
-  const until = Date.now() + 10_000;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('condition not met within 10 s');
-}

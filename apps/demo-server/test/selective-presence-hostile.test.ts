@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyDirectory } from './support/federating-servers.ts';
-import { ALICE, BOB, msc4495Yaml } from './support/msc4495-server.ts';
+import { ALICE, accountDataPath, BOB, msc4495Yaml } from './support/msc4495-server.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 let server: TestServer;
@@ -74,7 +74,7 @@ describe('MSC4495 endpoints, fuzzed', () => {
     const seen = { errors: 0, successes: 0 };
     await fc.assert(
       fc.asyncProperty(request, async ({ method, user, type, body }) => {
-        const path = `/_matrix/client/v3/user/${encodeURIComponent(user)}/account_data/${encodeURIComponent(type)}`;
+        const path = accountDataPath(user, type);
         const reply = await alice.request(
           method,
           path,

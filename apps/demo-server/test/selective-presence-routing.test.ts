@@ -224,9 +224,8 @@ describe('MSC4495 and membership changes', () => {
     expect(await snapshotShowsAlice(ERIN, true)).toBe(true);
   });
 
-  // Known gap, owned by presence-service.ts: membershipChanged shows a newly joined user and
-  // the room's members each other's presence directly (Synapse's join rule), past the router
-  // and so past MSC4495. Fails until joins are routed (or skipped under default_routing: false).
+  // A join shows the joined user and the room's members each other's presence through the
+  // router's fan-out (membershipChanged), so MSC4495 decides there too.
   it('a join shows nobody the presence of a user without settings', async () => {
     server = await aliceOnlineWith(undefined);
     const erin = server.as(tokenOf(ERIN));

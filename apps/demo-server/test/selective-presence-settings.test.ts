@@ -102,11 +102,9 @@ describe('MSC4495 in /versions and /capabilities', () => {
         .request('GET', '/_matrix/client/v3/capabilities');
       const names = Object.keys(capabilities.body.capabilities as object);
       expect(names.includes(CAPABILITY_NAMES[1])).toBe(enabled);
-      if (enabled) {
-        expect(
-          (capabilities.body.capabilities as Record<string, unknown>)[CAPABILITY_NAMES[1]],
-        ).toEqual({ enabled: true });
-      }
+      expect(
+        (capabilities.body.capabilities as Record<string, unknown>)[CAPABILITY_NAMES[1]],
+      ).toEqual(enabled ? { enabled: true } : undefined);
     });
   }
 });

@@ -74,6 +74,16 @@ export interface Homeserver extends RunningServer {
   admin(): MatrixTestClient;
 }
 
+/**
+ * The value of metric `name` on `server`'s `/metrics` (its first series when labeled; NaN
+ * when absent).
+ */
+export async function metric(server: RunningServer, name: string): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return line === undefined ? Number.NaN : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
 /** Starts `spec` on its port. */
 export async function startHomeserver(spec: HomeserverSpec, keyDir: string): Promise<Homeserver> {
   const logger = new JsonLogger({ level: 'silent', write: () => {} });
