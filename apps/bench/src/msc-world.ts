@@ -18,13 +18,13 @@
  * ```
  * @module
  */
+import { serverNameOf } from '@presence-router/core';
 import {
   type JoinedRoomFacts,
   type PresenceSharingSettings,
   parseSharingSettings,
   type SelectivePresenceWorld,
 } from '@presence-router/selective-presence';
-import { serverOf } from './narrowing-plan.ts';
 import { randomInt, randomStream } from './random-streams.ts';
 import { userIndexOf, type Workload } from './workload.ts';
 import type { WorkloadMembership } from './workload-membership.ts';
@@ -45,6 +45,8 @@ export interface MscWorld {
   readonly suggests: Uint8Array;
   /** Users per settings kind. */
   readonly kinds: Readonly<Record<MscSettingsKind, number>>;
+  /** The share of rooms drawn to hint `suggest`. */
+  readonly suggestShare: number;
 }
 
 /** The four kinds of settings drawn. */
@@ -66,7 +68,8 @@ export function generateMscWorld(
   }
   const servers = new Set<string>();
   for (let u = 0; u < workload.userCount; u++) {
-    if (workload.isLocal[u] !== 1) servers.add(serverOf(workload.userIds[u] as string));
+    if (workload.isLocal[u] !== 1)
+      servers.add(serverNameOf(workload.userIds[u] as string) as string);
   }
   const remoteServers = [...servers].sort();
   const kinds: Record<MscSettingsKind, number> = {
@@ -135,5 +138,5 @@ export function generateMscWorld(
       return list;
     },
   };
-  return { world, suggests, kinds };
+  return { world, suggests, kinds, suggestShare };
 }

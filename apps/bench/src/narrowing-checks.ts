@@ -12,10 +12,10 @@
  * ```
  * @module
  */
+import { serverNameOf } from '@presence-router/core';
 import type { AgreementCheck } from './agreement.ts';
 import { engineDeliver } from './engine-fan-out.ts';
 import { selectiveRecipientsForBatch } from './msc-world.ts';
-import { serverOf } from './narrowing-plan.ts';
 import { compareWithReference, referenceNarrowedFanOut } from './narrowing-reference.ts';
 import type { NarrowingScenario } from './narrowing-results.ts';
 import type { NarrowingSetup } from './narrowing-setup.ts';
@@ -123,7 +123,8 @@ export function mscCounts(setup: NarrowingSetup, batches: readonly UpdateBatch[]
           if (stamp[m] === epoch) continue;
           stamp[m] = epoch;
           defaultRecipients++;
-          if (workload.isLocal[m] !== 1) servers.add(serverOf(workload.userIds[m] as string));
+          if (workload.isLocal[m] !== 1)
+            servers.add(serverNameOf(workload.userIds[m] as string) as string);
         }
       }
       defaultEdus += servers.size;
@@ -131,7 +132,7 @@ export function mscCounts(setup: NarrowingSetup, batches: readonly UpdateBatch[]
       const set = sets.get(userId) ?? new Set<string>();
       const mscServers = new Set<string>();
       for (const r of set) {
-        const server = serverOf(r);
+        const server = serverNameOf(r) as string;
         if (server !== local) mscServers.add(server);
         const index = userIndexOf(r);
         if (

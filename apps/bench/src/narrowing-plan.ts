@@ -12,11 +12,12 @@
  * ```
  * @module
  */
-import type {
-  DeniedRecipients,
-  PresenceRouterModule,
-  RecipientDenial,
-  UserPresenceState,
+import {
+  type DeniedRecipients,
+  type PresenceRouterModule,
+  type RecipientDenial,
+  serverNameOf,
+  type UserPresenceState,
 } from '@presence-router/core';
 import { randomStream } from './random-streams.ts';
 import { userIndexOf, type Workload } from './workload.ts';
@@ -89,7 +90,8 @@ export function generateNarrowingPlan(
   }
   const servers = new Set<string>();
   for (let u = 0; u < workload.userCount; u++) {
-    if (workload.isLocal[u] !== 1) servers.add(serverOf(workload.userIds[u] as string));
+    if (workload.isLocal[u] !== 1)
+      servers.add(serverNameOf(workload.userIds[u] as string) as string);
   }
   return {
     room,
@@ -101,11 +103,6 @@ export function generateNarrowingPlan(
     denyingUsers,
     localOnlyUsers,
   };
-}
-
-/** The server name of a user ID (after the first colon). */
-export function serverOf(userId: string): string {
-  return userId.slice(userId.indexOf(':') + 1);
 }
 
 /**

@@ -13,9 +13,9 @@
  * ```
  * @module
  */
-import type { FanOutResult } from '@presence-router/core';
+import { type FanOutResult, serverNameOf } from '@presence-router/core';
 import type { Agreement } from './agreement.ts';
-import { type NarrowingPlan, serverOf } from './narrowing-plan.ts';
+import type { NarrowingPlan } from './narrowing-plan.ts';
 import type { RouterPlan } from './router-config.ts';
 import { userIndexOf, type Workload } from './workload.ts';
 
@@ -98,7 +98,7 @@ export function referenceNarrowedFanOut(
         }
         list.push(sender);
       } else {
-        const server = serverOf(workload.userIds[r] as string);
+        const server = serverNameOf(workload.userIds[r] as string) as string;
         let entry = remote.get(server);
         if (entry === undefined) {
           entry = { users: new Set(), senders: new Set() };

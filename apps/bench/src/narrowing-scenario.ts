@@ -192,7 +192,7 @@ export async function runNarrowingScenario(
       updates: counts.updates,
       batches: mscBatches.length,
       settingsKinds: setup.msc.kinds,
-      suggestShare: 0.3,
+      suggestShare: setup.msc.suggestShare,
       defaultRecipientsPerUpdate: perUpdate(counts.defaultRecipients),
       mscRecipientsPerUpdate: perUpdate(counts.mscRecipients),
       defaultEdusPerUpdate: perUpdate(counts.defaultEdus),
