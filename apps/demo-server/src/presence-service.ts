@@ -383,9 +383,7 @@ export class PresenceService {
   async syncStarted(userId: string, setPresence: SetPresence): Promise<void> {
     this.#syncing.set(userId, (this.#syncing.get(userId) ?? 0) + 1);
     try {
-      const interest = await this.router.getInterestedUsers(userId);
-      if (interest === ALL_USERS || interest.size > 0) this.#readSide.set(userId, interest);
-      else this.#readSide.delete(userId);
+      await this.#refreshReadSide(userId);
       // `offline` leaves presence alone: nothing to compute.
       if (setPresence !== 'offline') {
         this.#noteSync(userId, setPresence, true);
@@ -414,10 +412,15 @@ export class PresenceService {
   async refreshInterest(userIds: Iterable<string>): Promise<void> {
     for (const userId of userIds) {
       if (!this.isLocal(userId) || !this.streams.has(userId)) continue;
-      const interest = await this.router.getInterestedUsers(userId);
-      if (interest === ALL_USERS || interest.size > 0) this.#readSide.set(userId, interest);
-      else this.#readSide.delete(userId);
+      await this.#refreshReadSide(userId);
     }
+  }
+
+  /** Computes `userId`'s read-side interest again (kept only when it names someone). */
+  async #refreshReadSide(userId: string): Promise<void> {
+    const interest = await this.router.getInterestedUsers(userId);
+    if (interest === ALL_USERS || interest.size > 0) this.#readSide.set(userId, interest);
+    else this.#readSide.delete(userId);
   }
 
   /** A sync ends: the sync-timeout clock starts again from now. */

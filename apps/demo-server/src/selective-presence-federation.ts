@@ -140,20 +140,18 @@ export class SelectiveFederation {
     origin: string,
     entry: Readonly<Record<string, unknown>> | undefined,
   ): void {
-    {
-      const fields = readRecipientFields({ ...(entry ?? {}) });
-      if (typeof fields === 'string') {
-        // A malformed entry: delivered to nobody.
-        this.#hold(userId, new Set());
-        return;
-      }
-      const decision = this.inbound.apply(userId, fields);
-      if (decision.kind === 'legacy') this.#hold(userId, undefined);
-      else if (decision.kind === 'deliver') this.#hold(userId, decision.recipients);
-      else {
-        this.#hold(userId, new Set());
-        this.#recover(origin, userId);
-      }
+    const fields = readRecipientFields({ ...(entry ?? {}) });
+    if (typeof fields === 'string') {
+      // A malformed entry: delivered to nobody.
+      this.#hold(userId, new Set());
+      return;
+    }
+    const decision = this.inbound.apply(userId, fields);
+    if (decision.kind === 'legacy') this.#hold(userId, undefined);
+    else if (decision.kind === 'deliver') this.#hold(userId, decision.recipients);
+    else {
+      this.#hold(userId, new Set());
+      this.#recover(origin, userId);
     }
   }
 

@@ -179,10 +179,8 @@ export class SelectivePresence {
       const senders = new Set([...members, ...changedUsers]);
       const dropped = new Set<string>();
       for (const userId of senders) {
-        if (serverNameOf(userId) !== this.serverName) continue;
-        const before = module.index.recipientsOf(userId);
-        const after = await module.recompute(userId);
-        for (const viewer of before) if (!after.has(viewer)) dropped.add(viewer);
+        if (serverNameOf(userId) === this.serverName)
+          await recomputeDropping(module, userId, dropped);
       }
       if (dropped.size > 0) await this.#refreshInterest?.([...dropped]);
     } catch (error) {
@@ -207,10 +205,9 @@ export class SelectivePresence {
     const module = this.#module;
     if (module === undefined) return;
     try {
-      const before = module.index.recipientsOf(userId);
-      const after = await module.recompute(userId);
-      const dropped = [...before].filter((viewer) => !after.has(viewer));
-      if (dropped.length > 0) await this.#refreshInterest?.(dropped);
+      const dropped = new Set<string>();
+      await recomputeDropping(module, userId, dropped);
+      if (dropped.size > 0) await this.#refreshInterest?.([...dropped]);
     } catch (error) {
       this.#logger.warn('selective presence: could not recompute a recipient set', {
         userId,
@@ -251,4 +248,15 @@ export async function openSelectivePresence(options: {
     }
   }
   return new SelectivePresence({ ...options, accountData });
+}
+
+/** Computes `userId`'s recipient set again; adds the viewers it no longer holds to `dropped`. */
+async function recomputeDropping(
+  module: SelectivePresenceModule,
+  userId: string,
+  dropped: Set<string>,
+): Promise<void> {
+  const before = module.index.recipientsOf(userId);
+  const after = await module.recompute(userId);
+  for (const viewer of before) if (!after.has(viewer)) dropped.add(viewer);
 }
